@@ -1,0 +1,126 @@
+"""Returns which export a file is and which mapping reads it, with the reason in words.
+
+Detection looks at the file itself (its header, LinkedIn's preamble, vCard's BEGIN line), never only at its
+name: people rename exports. Every built-in mapping whose `detect:` columns are all in the header is a
+candidate; the one that reads the most of the header wins, and a file name like ``Connections.csv`` breaks
+ties. A CSV that no built-in mapping recognises is read with columns matched to Dex fields by name.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass
+
+from importer.errors import UsageError
+from importer.mapping.byname import suggest_mapping
+from importer.mapping.compile import Header, compile_mapping, fold
+from importer.mapping.load import builtin_mappings, get_mapping
+from importer.mapping.model import Mapping
+from importer.mapping.validate import suggest, validate_mapping
+from importer.readers.csvfile import TableInfo
+
+GENERIC = "generic"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A built-in mapping that fits the header, and how well."""
+
+    mapping: Mapping
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The format and mapping chosen for a file, and why."""
+
+    format: str
+    mapping: Mapping
+    reason: str
+    candidates: tuple[Candidate, ...] = ()
+
+
+def formats() -> list[str]:
+    """Returns the names `--format` accepts: every built-in mapping, and "generic"."""
+    return [m.name for m in builtin_mappings()] + [GENERIC]
+
+
+def choose_mapping(info: TableInfo, *, fmt: str | None = None, mapping: str | None = None) -> Detection:
+    """Returns the Detection for a table: the mapping asked for, or the best match for its header."""
+    if mapping is not None:
+        chosen = get_mapping(mapping)
+        return Detection(chosen.name, chosen, f"mapping given with --mapping ({chosen.path})")
+    if fmt is not None:
+        if fmt == GENERIC:
+            return _generic(info, "format given with --format")
+        names = {m.name: m for m in builtin_mappings()}
+        if fmt not in names:
+            hint = suggest(fmt, formats())
+            raise UsageError(f"unknown format {fmt!r}" + (f" (did you mean {hint!r}?)" if hint else "")
+                             + f"; known formats: {', '.join(formats())}")
+        return Detection(fmt, names[fmt], "format given with --format")
+    candidates = sorted((c for m in builtin_mappings() if (c := _candidate(m, info))),
+                        key=lambda c: -c.score)
+    if not candidates:
+        return _generic(info, "no known export has this header")
+    best = candidates[0]
+    return Detection(best.mapping.name, best.mapping, best.reason, tuple(candidates))
+
+
+def _candidate(mapping: Mapping, info: TableInfo) -> Candidate | None:
+    """Returns how well `mapping` fits the table, or None when its detect columns are not all there."""
+    spec = mapping.detect
+    if not spec.columns and not spec.any:
+        return None
+    header = Header(info.header)
+    present = [c for c in spec.columns if _has(header, c)]
+    if len(present) < len(spec.columns):
+        return None
+    anyof = [c for c in spec.any if _has(header, c)]
+    if spec.any and not anyof:
+        return None
+    compiled = compile_mapping(mapping, info.header)
+    known = compiled.referenced | compiled.ignored
+    score = len(known) / max(len(info.header), 1)
+    reasons = [f"header has {_listing(present + anyof)}"]
+    base = os.path.basename(info.file)
+    if any(fnmatch.fnmatch(base.lower(), p.lower()) for p in spec.filename) or any(
+            fnmatch.fnmatch(info.file.lower(), f"*{p.lower()}*") for p in spec.filename):
+        score += 0.5
+        reasons.append(f"file name {base!r}")
+    if info.preamble == "linkedin-notes" and mapping.name == "linkedin":
+        score += 1
+        reasons.append("LinkedIn's \"Notes:\" preamble above the header")
+    reasons.append(f"{len(known)} of {len(info.header)} columns known")
+    return Candidate(mapping, score, "; ".join(reasons))
+
+
+def _generic(info: TableInfo, why: str) -> Detection:
+    mapping, problems = validate_mapping(suggest_mapping(info.header, name=GENERIC),
+                                         path="(columns matched by name)")
+    if mapping is None:  # cannot happen for generated data; say so plainly if it ever does
+        raise UsageError("could not match columns by name: " + "; ".join(p.describe() for p in problems))
+    matched = [c for c in info.header if c not in _note_columns(mapping)]
+    reason = (f"{why}; columns matched to Dex fields by name ({_listing(matched) or 'none'}); "
+              "the others become description lines")
+    if not mapping.names:
+        reason += "; NO column looks like a name, so rows will be skipped"
+    reason += ". For full control: dex-import mapping init FILE > my.yaml, edit it, then --mapping my.yaml"
+    return Detection(GENERIC, mapping, reason)
+
+
+def _note_columns(mapping: Mapping) -> set[str]:
+    return {col for spec in mapping.notes for v in spec.value for col in v.columns}
+
+
+def _has(header: Header, column: str) -> bool:
+    if "{n}" in column:
+        return bool(header.numbers(column))
+    return fold(column) in header.by_fold
+
+
+def _listing(columns: list[str], limit: int = 4) -> str:
+    shown = ", ".join(columns[:limit])
+    return shown + (f" and {len(columns) - limit} more" if len(columns) > limit else "")

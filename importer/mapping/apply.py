@@ -1,0 +1,294 @@
+"""Returns the Dex contact a record maps to, with a notice for every value that could not be used.
+
+No silent loss: every non-empty value of a record either ends up in the contact or in a notice naming its
+line and column. The record itself is never changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from collections.abc import Mapping
+from typing import Any
+
+from importer.dexfields import FIELD_ORDER
+from importer.mapping.compile import Compiled, MultiSource, Source, read_sources
+from importer.mapping.convert import apply_transforms, convert_field, website_target
+from importer.model import Contact, Notice, Record
+from importer.normalize.emails import clean_email
+from importer.normalize.names import build_name, clean_text
+from importer.normalize.phones import sanitize_phone
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """What one record became: a contact, or a skip with its reason, plus notices and labels."""
+
+    record: Record
+    contact: Contact | None
+    notices: tuple[Notice, ...] = ()
+    labels: tuple[str, ...] = ()
+    used: frozenset[str] = frozenset()
+    skip: str | None = None
+    expected_skip: bool = False
+
+
+@dataclass
+class _Work:
+    """The state of one record while it is being mapped."""
+
+    record: Record
+    values: Mapping[str, str]
+    region: str | None
+    date_order: str | None
+    contact: dict[str, Any] = field(default_factory=dict)
+    notices: list[Notice] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
+    lines: list[str] = field(default_factory=list)
+    name_was_split: bool = False
+
+    def note(self, column: str | None, kind: str, message: str) -> None:
+        self.notices.append(Notice(self.record.file, self.record.line, column, kind, message))
+
+    def read(self, sources: tuple[Source, ...], target: str) -> tuple[str, tuple[str, ...]]:
+        """Returns the transformed text of the first non-empty source, "" when none or unusable."""
+        raw, cols, src = read_sources(self.values, sources)
+        if not raw or src is None:
+            return "", ()
+        text, problem = apply_transforms(raw, src.transforms, date_order=self.date_order)
+        if problem:
+            self.note(cols[0], problem[0], f"{target}: {problem[1]}")
+            return "", ()
+        if text and src.format:
+            text = src.format.replace("{value}", text)
+        return text, cols
+
+
+def apply_mapping(record: Record, compiled: Compiled, *, region: str | None = None) -> Mapped:
+    """Returns the contact `record` maps to under `compiled` (see `compile_mapping`)."""
+    mapping = compiled.mapping
+    values = record.values
+    if compiled.blank:  # placeholders such as Outlook's "0/0/00" are empty cells
+        values = {k: v for k, v in values.items() if not compiled.is_empty(v)}
+    if compiled.skip_columns and not any(values.get(c, "").strip() for c in compiled.skip_columns):
+        return Mapped(record, None, record.notices, skip=mapping.skip.reason if mapping.skip else "",
+                      expected_skip=True)
+    w = _Work(record, values, region or mapping.region, mapping.date_order)
+    w.notices.extend(record.notices)
+    _names(w, compiled)
+    for name, sources in compiled.fields.items():
+        text, cols = w.read(sources, name)
+        if text:
+            _set_field(w, name, text, cols)
+    _emails(w, compiled.emails)
+    _phones(w, compiled.phones)
+    _addresses(w, compiled.addresses)
+    _websites(w, compiled.websites)
+    for text, label, cols in _ranked(w, compiled.notes, "description"):
+        w.lines.append(f"{label}: {text}" if label else text)
+        w.used.update(cols)
+    labels = _labels(w, compiled)
+    _custom_fields(w, compiled)
+    for key, value in mapping.constants.items():
+        w.contact.setdefault(key, value)
+    if w.lines:
+        w.contact["description"] = "\n".join(filter(None, [w.contact.get("description", ""), *w.lines]))
+    _unmapped(w, compiled)
+    contact = {k: w.contact[k] for k in sorted(w.contact, key=lambda k: FIELD_ORDER.get(k, 999))}
+    company = contact.get("company")
+    if company and not contact.get("full_name") and compiled.names:
+        # Rows for a business whose name columns are empty: the company is the name. (Only when the
+        # mapping knows where names are: otherwise a person would be named after their employer.)
+        contact = {"full_name": company, **contact}
+    elif company and w.name_was_split and contact["full_name"].casefold() == company.casefold():
+        # Apple's company cards (X-ABShowAs:COMPANY) name the card after the company: not "first last".
+        contact.pop("first_name", None)
+        contact.pop("last_name", None)
+    notices = tuple(w.notices)
+    if not contact.get("full_name"):
+        what = _identifying_values(contact)
+        reason = "no name" + (f" (only {what})" if what else "")
+        notice = Notice(record.file, record.line, None, "no-name",
+                        f"{reason}: not sent; add a name to the row to import it")
+        return Mapped(record, None, notices + (notice,), tuple(labels), frozenset(w.used), skip="no-name")
+    return Mapped(record, contact, notices, tuple(labels), frozenset(w.used))
+
+
+def _names(w: _Work, compiled: Compiled) -> None:
+    parts: dict[str, str] = {}
+    for part, sources in compiled.names.items():
+        text, cols = w.read(sources, f"name_parts.{part}")
+        if text:
+            parts[part] = text
+            w.used.update(cols)
+    name = build_name(**parts) if parts else None
+    w.name_was_split = "first" not in parts and "last" not in parts
+    if name is not None:
+        for key in ("full_name", "first_name", "last_name"):
+            value = getattr(name, key)
+            if value:
+                w.contact[key] = value
+    nickname = parts.get("nickname")
+    if nickname and w.contact.get("full_name") != nickname:
+        w.lines.append(f"Nickname: {nickname}")  # Dex has no nickname field
+
+
+def _set_field(w: _Work, name: str, text: str, cols: tuple[str, ...]) -> None:
+    result, problem = convert_field(name, text, date_order=w.date_order)
+    if problem:
+        w.note(cols[0] if cols else None, problem[0], problem[1])
+    if result:
+        w.contact.update(result)
+        w.used.update(cols)
+
+
+Value = tuple[str, str | None, tuple[str, ...]]
+
+
+def _multi_values(w: _Work, spec: MultiSource, target: str) -> tuple[list[Value], bool]:
+    """Returns (text, label, columns) for each value of a multi source, and whether it is primary.
+
+    Google marks the primary value's label with "* " (`* Work`); one cell may hold several values.
+    """
+    text, cols = w.read(spec.value, target)
+    if not text:
+        return [], False
+    label, primary = spec.label, False
+    if spec.label_column:
+        raw_label = clean_text(w.values.get(spec.label_column, ""))
+        if spec.primary_marker and raw_label.startswith(spec.primary_marker):
+            primary, raw_label = True, raw_label[len(spec.primary_marker):].strip()
+        if raw_label:
+            label = raw_label
+            w.used.add(spec.label_column)
+    pieces = [p.strip() for p in text.split(spec.split)] if spec.split else [text]
+    return [(p, label, cols) for p in pieces if p], primary
+
+
+def _ranked(w: _Work, specs: tuple[MultiSource, ...], target: str) -> list[Value]:
+    """Returns the values of all specs, the ones marked primary first, in file order otherwise."""
+    first: list[Value] = []
+    rest: list[Value] = []
+    for spec in specs:
+        values, primary = _multi_values(w, spec, target)
+        (first if primary else rest).extend(values)
+    return first + rest
+
+
+def _emails(w: _Work, specs: tuple[MultiSource, ...]) -> None:
+    seen: set[str] = set()
+    out = []
+    for text, label, cols in _ranked(w, specs, "email"):
+        email, problem = clean_email(text)
+        if problem or email is None:
+            kind, message = problem or ("invalid-email", f"{text!r} is not an email address")
+            w.note(cols[0], kind, message)
+            continue
+        w.used.update(cols)
+        if email.casefold() in seen:
+            continue
+        seen.add(email.casefold())
+        out.append(_labelled({"email": email}, label, len(out)))
+    if out:
+        w.contact["contact_emails"] = out
+
+
+def _phones(w: _Work, specs: tuple[MultiSource, ...]) -> None:
+    seen: set[str] = set()
+    out = []
+    for text, label, cols in _ranked(w, specs, "phone"):
+        result = sanitize_phone(text, region=w.region)
+        if result is None:
+            continue
+        for kind, message in result.problems:
+            w.note(cols[0], kind, message)
+        w.used.update(cols)
+        key = result.sanitized or "".join(ch for ch in result.phone_number if ch.isalnum())
+        if key in seen:
+            continue
+        seen.add(key)
+        entry: dict[str, Any] = {"phone_number": result.phone_number}
+        if result.sanitized:
+            entry["phone_number_sanitized"] = result.sanitized
+        if result.country_code:
+            entry["country_code"] = result.country_code
+        out.append(_labelled(entry, label, len(out)))
+    if out:
+        w.contact["contact_phone_numbers"] = out
+
+
+def _addresses(w: _Work, specs: tuple[MultiSource, ...]) -> None:
+    out: list[dict[str, str]] = []
+    for text, _label, cols in _ranked(w, specs, "address"):
+        formatted = ", ".join(part for part in (clean_text(p) for p in text.splitlines()) if part)
+        if formatted and all(a["formatted"] != formatted for a in out):
+            out.append({"formatted": formatted})
+        w.used.update(cols)
+    if out:
+        w.contact["legacy_contact_addresses"] = out
+
+
+def _websites(w: _Work, specs: tuple[MultiSource, ...]) -> None:
+    for text, label, cols in _ranked(w, specs, "website"):
+        target, value = website_target(text, label)
+        if target is None:
+            w.note(cols[0], "invalid-url", f"{text!r} is not a web address; not imported")
+            continue
+        w.used.update(cols)
+        if target not in w.contact:
+            w.contact[target] = value
+        elif w.contact[target] != value:
+            w.lines.append(f"{label or 'Website'}: {text}")
+
+
+def _labels(w: _Work, compiled: Compiled) -> list[str]:
+    labels: list[str] = []
+    for spec in compiled.labels:
+        raw = w.values.get(spec.column, "")
+        pieces = raw.split(spec.split) if spec.split else [raw]
+        for piece in (clean_text(p) for p in pieces):
+            if not piece:
+                continue
+            w.used.add(spec.column)
+            if spec.starred and piece == spec.starred:
+                w.contact["starred"] = True
+            elif spec.system_prefix and piece.startswith(spec.system_prefix):
+                continue  # Google's "* myContacts": a system group, not one of the person's
+            elif piece not in labels:
+                labels.append(piece)
+    return labels
+
+
+def _custom_fields(w: _Work, compiled: Compiled) -> None:
+    out = []
+    for ident, kind, sources in compiled.custom_fields:
+        text, cols = w.read(sources, f"custom field {ident}")
+        if text:
+            out.append({"id": ident, "type": kind, "text_value": text})
+            w.used.update(cols)
+    if out:
+        w.contact["custom_fields"] = out
+
+
+def _unmapped(w: _Work, compiled: Compiled) -> None:
+    for column, value in w.values.items():
+        if column in compiled.referenced or column in compiled.ignored or not value.strip():
+            continue
+        shown = clean_text(value)
+        shown = shown if len(shown) <= 40 else shown[:39] + "…"
+        w.note(column, "unmapped-column",
+               f"column {column!r} is not in the mapping: {shown!r} not imported; map it "
+               "(for example under notes) or list it under ignore")
+
+
+def _labelled(entry: dict[str, Any], label: str | None, ranking: int) -> dict[str, Any]:
+    if label:
+        entry["label"] = label
+    entry["ranking"] = ranking
+    return entry
+
+
+def _identifying_values(contact: Contact) -> str:
+    emails = [e["email"] for e in contact.get("contact_emails", [])]
+    phones = [p["phone_number"] for p in contact.get("contact_phone_numbers", [])]
+    return ", ".join((emails + phones)[:2])
+

@@ -1,0 +1,149 @@
+"""Returns the contacts of input files: open, detect, read and map, one record at a time.
+
+This is the code that both `preview` and `import` run; the import only adds what happens after it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from importer.detect import Detection, choose_mapping
+from importer.errors import InputError, UsageError
+from importer.mapping.compile import Compiled, compile_mapping, fold
+from importer.mapping.apply import Mapped, apply_mapping
+from importer.mapping.load import get_mapping
+from importer.mapping.model import Mapping
+from importer.mapping.validate import suggest
+from importer.model import Notice, Record
+from importer.readers.csvfile import TableInfo, inspect_csv, read_csv
+from importer.readers.source import InputFile, open_input
+from importer.readers.vcard import CardFailure, read_vcard
+from importer.readers.xlsx import inspect_xlsx, read_xlsx
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read the inputs: forced format or mapping, default phone region, sheet, encoding."""
+
+    fmt: str | None = None
+    mapping: str | None = None
+    region: str | None = None
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+@dataclass
+class OpenedFile:
+    """An input file with its format decided and its mapping bound to its columns."""
+
+    input: InputFile
+    detection: Detection
+    info: TableInfo | None
+    compiled: Compiled | None
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """Returns the file's display name."""
+        return self.input.name
+
+
+def open_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()) -> OpenedFile:
+    """Returns the opened, detected file; InputError/MappingError/UsageError when it cannot be read."""
+    source = open_input(path)
+    if source.kind == "vcard":
+        return _open_vcard(source, options)
+    given: Mapping | None = get_mapping(options.mapping) if options.mapping else None
+    read = given.read if given else None
+    if source.kind == "xlsx":
+        info = inspect_xlsx(source, sheet=options.sheet or (read.sheet if read else None),
+                            has_header=read.header if read else True,
+                            columns=read.columns if read else None)
+    else:
+        info = inspect_csv(source, encoding=options.encoding or (read.encoding if read else None),
+                           delimiter=options.delimiter or (read.delimiter if read else None),
+                           has_header=read.header if read else True,
+                           columns=read.columns if read else None)
+    detection = choose_mapping(info, fmt=options.fmt, mapping=options.mapping)
+    _check_required(detection.mapping, info)
+    compiled = compile_mapping(detection.mapping, info.header)
+    opened = OpenedFile(source, detection, info, compiled, list(info.notices))
+    if not detection.mapping.builtin:
+        opened.notices.extend(_absent_columns(compiled, info))
+    return opened
+
+
+def map_records(opened: OpenedFile, *, region: str | None = None) -> Iterator[Mapped]:
+    """Yields what each record of the file maps to, in file order."""
+    if opened.compiled is None:
+        yield from _map_vcard(opened, region=region)
+        return
+    records: Iterator[Record]
+    if opened.input.kind == "xlsx":
+        records = read_xlsx(opened.input, opened.info)  # type: ignore[arg-type]
+    else:
+        records = read_csv(opened.input, opened.info)  # type: ignore[arg-type]
+    compiled = opened.compiled
+    for record in records:
+        yield apply_mapping(record, compiled, region=region)
+
+
+def _open_vcard(source: InputFile, options: ReadOptions) -> OpenedFile:
+    """Returns a vCard file opened with the vcard mapping (or the one given with --mapping)."""
+    mapping = get_mapping(options.mapping or "vcard")
+    reason = "the file holds BEGIN:VCARD cards"
+    if options.fmt not in (None, "vcard"):
+        raise UsageError(f"{source.name} is a vCard file, not {options.fmt}: leave out --format")
+    detection = Detection("vcard", mapping, reason if not options.mapping else
+                          f"vCard file read with the mapping given with --mapping ({mapping.path})")
+    return OpenedFile(source, detection, None, None)
+
+
+def _map_vcard(opened: OpenedFile, *, region: str | None) -> Iterator[Mapped]:
+    """Yields what each card maps to; a card that cannot be read is one skipped, unusable record.
+
+    Cards differ in their properties, so the mapping is compiled once per distinct set of columns.
+    """
+    cache: dict[frozenset[str], Compiled] = {}
+    mapping = opened.detection.mapping
+    for item in read_vcard(opened.input.name, opened.input.open):
+        if isinstance(item, CardFailure):
+            record = Record(item.file, item.line, {}, item.raw)
+            notice = Notice(item.file, item.line, None, "unreadable-card",
+                            f"card cannot be read: {item.reason}; it is left out")
+            yield Mapped(record, None, (notice,), skip="unreadable-card")
+            continue
+        key = frozenset(item.values)
+        compiled = cache.get(key)
+        if compiled is None:
+            compiled = cache[key] = compile_mapping(mapping, list(item.values))
+        yield apply_mapping(item, compiled, region=region)
+
+
+def _check_required(mapping: Mapping, info: TableInfo) -> None:
+    """Raises InputError when the file lacks every column of a group the mapping requires."""
+    folded = {fold(c) for c in info.header}
+    for group in mapping.require:
+        if not any(fold(c) in folded for c in group):
+            wanted = " or ".join(repr(c) for c in group)
+            raise InputError(f"has no column {wanted}, which the {mapping.name} mapping needs "
+                             f"(columns found: {', '.join(info.header[:8]) or 'none'})",
+                             path=info.file, line=info.header_line or None,
+                             hint="If a spreadsheet renamed or dropped it, restore the header, "
+                                  "or pass --mapping with a mapping of your own")
+
+
+def _absent_columns(compiled: Compiled, info: TableInfo) -> list[Notice]:
+    """Returns a notice for each column the mapping names that the file does not have."""
+    notices = []
+    for column in compiled.absent:
+        if "{n}" in column:
+            continue
+        hint = suggest(column, list(info.header))
+        message = (f"column {column!r}, named in {compiled.mapping.path}, is not in the file"
+                   + (f" (did you mean {hint!r}?)" if hint else ""))
+        notices.append(Notice(info.file, info.header_line or None, column, "missing-column", message))
+    return notices

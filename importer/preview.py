@@ -1,0 +1,147 @@
+"""Returns the preview of an import: what every record becomes, counted, with the notices grouped.
+
+`preview` runs the very code the import runs (open, detect, read, map) and stops before anything is sent.
+Contacts stream through: only counts, the first few contacts and the notices are kept, so a large file
+previews in constant memory, and ``out`` receives each contact as one JSON line, in input order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from importer.exitcodes import ExitCode
+from importer.mapping.apply import Mapped
+from importer.model import Notice
+from importer.pipeline import OpenedFile, ReadOptions, map_records, open_file
+
+MAX_NOTICES = 100_000
+
+
+@dataclass
+class FileSummary:
+    """What one input file held and which format and mapping read it."""
+
+    file: str
+    format: str
+    mapping: str
+    reason: str
+    encoding: str | None
+    delimiter: str | None
+    records: int = 0
+    contacts: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    columns: dict[str, list[int]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Returns the JSON form of this file's summary."""
+        return {"file": self.file, "format": self.format, "mapping": self.mapping, "reason": self.reason,
+                "encoding": self.encoding, "delimiter": self.delimiter, "records": self.records,
+                "contacts": self.contacts, "skipped": dict(self.skipped),
+                "columns": {c: {"values": v, "used": u} for c, (v, u) in self.columns.items()}}
+
+
+@dataclass
+class Summary:
+    """The preview of a run: counts, fill counts, notices, and the first contacts."""
+
+    files: list[FileSummary] = field(default_factory=list)
+    records: int = 0
+    contacts: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    unusable: int = 0
+    fields: Counter[str] = field(default_factory=Counter)
+    labels: Counter[str] = field(default_factory=Counter)
+    photos_skipped: int = 0
+    notices: list[Notice] = field(default_factory=list)
+    notice_kinds: Counter[str] = field(default_factory=Counter)
+    sample: list[Mapped] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """Returns OK when every record was used (expected skips aside), PARTIAL otherwise."""
+        return ExitCode.PARTIAL if self.unusable else ExitCode.OK
+
+    def as_dict(self) -> dict[str, Any]:
+        """Returns the JSON form printed by ``preview --json``."""
+        return {
+            "format": ", ".join(dict.fromkeys(f.format for f in self.files)),
+            "mapping": ", ".join(dict.fromkeys(f.mapping for f in self.files)),
+            "records": self.records, "contacts": self.contacts,
+            "skipped": sum(self.skipped.values()), "skipped_by_reason": dict(self.skipped),
+            "unusable": self.unusable, "fields": dict(self.fields), "labels": dict(self.labels),
+            "photos_skipped": self.photos_skipped,
+            "files": [f.as_dict() for f in self.files],
+            "warnings": [n.as_dict() for n in self.notices],
+            "warnings_by_kind": dict(self.notice_kinds),
+            "contacts_sample": [m.contact for m in self.sample],
+        }
+
+
+def preview(paths: Sequence[str | os.PathLike[str]], options: ReadOptions = ReadOptions(), *,
+            out: TextIO | None = None, sample: int = 10,
+            on_record: Callable[[Mapped], None] | None = None) -> Summary:
+    """Returns the Summary of reading and mapping every file; writes contacts to `out` as JSON lines.
+
+    Raises InputError/MappingError/UsageError before reading anything when a file or mapping is unusable:
+    every file is opened and detected first, so a bad second file stops the run before the first is read.
+    """
+    opened = [open_file(path, options) for path in paths]
+    summary = Summary()
+    for item in opened:
+        _summarize_file(summary, item, map_records(item, region=options.region), out=out, sample=sample,
+                        on_record=on_record)
+    return summary
+
+
+def _summarize_file(summary: Summary, opened: OpenedFile, mapped: Iterable[Mapped], *,
+                    out: TextIO | None, sample: int, on_record: Callable[[Mapped], None] | None) -> None:
+    info = opened.info
+    fs = FileSummary(opened.name, opened.detection.format, opened.detection.mapping.name,
+                     opened.detection.reason, info.encoding if info else None,
+                     info.delimiter if info else None)
+    summary.files.append(fs)
+    for notice in opened.notices:
+        _add_notice(summary, notice)
+    columns = fs.columns
+    is_empty = opened.compiled.is_empty if opened.compiled else (lambda v: not v.strip())
+    for m in mapped:
+        fs.records += 1
+        for column, value in m.record.values.items():
+            counts = columns.setdefault(column, [0, 0])
+            if not is_empty(value):
+                counts[0] += 1
+                if column in m.used:
+                    counts[1] += 1
+        for notice in m.notices:
+            _add_notice(summary, notice)
+        photos = m.record.values.get("PHOTO", "")  # the vCard reader counts the photos it skipped
+        if photos.isdigit():
+            summary.photos_skipped += int(photos)
+        if m.contact is None:
+            fs.skipped[m.skip or "skipped"] += 1
+            summary.skipped[m.skip or "skipped"] += 1
+            if not m.expected_skip:
+                summary.unusable += 1
+        else:
+            fs.contacts += 1
+            summary.fields.update(k for k, v in m.contact.items() if v not in (None, "", [], {}))
+            summary.labels.update(m.labels)
+            if len(summary.sample) < sample:
+                summary.sample.append(m)
+            if out is not None:
+                out.write(json.dumps(m.contact, ensure_ascii=False) + "\n")
+        if on_record is not None:
+            on_record(m)
+    summary.records += fs.records
+    summary.contacts += fs.contacts
+
+
+def _add_notice(summary: Summary, notice: Notice) -> None:
+    summary.notice_kinds[notice.kind] += 1
+    if len(summary.notices) < MAX_NOTICES:
+        summary.notices.append(notice)

@@ -1,0 +1,137 @@
+"""Returns the text the CLI prints: preview tables, detection reports, grouped warnings.
+
+Pure functions from results to strings; only cli.py writes them anywhere.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from tabulate import tabulate
+
+from importer.detect import Detection
+from importer.mapping.apply import Mapped
+from importer.model import Notice
+from importer.pipeline import OpenedFile
+from importer.preview import Summary
+
+EXAMPLES_PER_KIND = 5
+_SKIP_WORDS = {"no-name": "without a name", "unreadable-card": "unreadable cards"}
+
+
+def cut(text: str, width: int = 28) -> str:
+    """Returns `text` on one line, cut to `width` characters with an ellipsis."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def contact_rows(sample: list[Mapped]) -> str:
+    """Returns a table of the first contacts: line, name, company, title, first email and phone."""
+    rows = []
+    for m in sample:
+        c = m.contact or {}
+        emails = c.get("contact_emails", [])
+        phones = c.get("contact_phone_numbers", [])
+        phone = phones[0].get("phone_number_sanitized") or phones[0]["phone_number"] if phones else ""
+        more = len(emails) + len(phones) - (1 if emails else 0) - (1 if phones else 0)
+        rows.append([m.record.line, cut(c.get("full_name", "")), cut(c.get("company", ""), 22),
+                     cut(c.get("job_title", ""), 22), cut(emails[0]["email"] if emails else "", 30),
+                     phone, f"+{more}" if more > 0 else ""])
+    return tabulate(rows, headers=["line", "name", "company", "job title", "email", "phone", "more"],
+                    tablefmt="simple")
+
+
+def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND) -> str:
+    """Returns the whole human preview: files, counts, first contacts, fill counts, warnings."""
+    out: list[str] = []
+    for f in summary.files:
+        out.append(f"{f.file}: {f.format} (mapping {f.mapping}): {f.reason}")
+        if f.encoding:
+            delim = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(f.delimiter or "", "")
+            out.append(f"  read as {f.encoding}" + (f", {delim}-separated" if delim else ""))
+    skipped = sum(summary.skipped.values())
+    reasons = ", ".join(f"{n} {_SKIP_WORDS.get(r, r)}" for r, n in summary.skipped.most_common())
+    out.append("")
+    out.append(f"records {summary.records} · contacts {summary.contacts} · skipped {skipped}"
+               + (f" ({reasons})" if reasons else "") + f" · warnings {sum(summary.notice_kinds.values())}")
+    if summary.sample:
+        out += ["", f"First {len(summary.sample)} contacts:", contact_rows(summary.sample)]
+    if summary.fields:
+        out += ["", "Fields filled: " + ", ".join(f"{k} {v}" for k, v in summary.fields.most_common())]
+    if summary.photos_skipped:
+        out.append(f"Photos skipped: {summary.photos_skipped} (photos are never sent to Dex)")
+    if summary.labels:
+        out.append("Labels (kept for tagging): "
+                   + ", ".join(f"{k} {v}" for k, v in summary.labels.most_common(20)))
+    out += column_lines(summary)
+    if summary.notice_kinds:
+        out += ["", "Warnings:"] + notice_lines(summary.notices, summary.notice_kinds, examples)
+    return "\n".join(out)
+
+
+def column_lines(summary: Summary) -> list[str]:
+    """Returns, per file, each source column with how many of its values were used."""
+    out = []
+    for f in summary.files:
+        cols = [(c, v, u) for c, (v, u) in f.columns.items() if v]
+        if not cols:
+            continue
+        out += ["", f"Columns of {f.file} (values used / non-empty):"]
+        out.append("  " + ", ".join(f"{c} {u}/{v}" for c, v, u in cols))
+    return out
+
+
+def notice_lines(notices: list[Notice], kinds: Any, examples: int) -> list[str]:
+    """Returns the notices grouped by kind, a few examples each with file:line and column."""
+    grouped: dict[str, list[Notice]] = defaultdict(list)
+    for n in notices:
+        grouped[n.kind].append(n)
+    out = []
+    for kind, count in kinds.most_common():
+        out.append(f"  {kind} ({count}):")
+        for n in grouped[kind][:examples]:
+            out.append(f"    {n.describe()}")
+        if count > examples:
+            out.append(f"    … and {count - examples} more (all of them: --json)")
+    return out
+
+
+def detection_text(opened: OpenedFile) -> str:
+    """Returns what `dex-import detect` prints for one file."""
+    d: Detection = opened.detection
+    lines = [f"{opened.name}: {d.format} (mapping {d.mapping.name}: {d.mapping.path})",
+             f"  why: {d.reason}"]
+    info = opened.info
+    if info is not None:
+        lines.append(f"  encoding: {info.encoding} ({info.encoding_reason})")
+        if info.delimiter:
+            lines.append(f"  delimiter: {info.delimiter!r}")
+        lines.append(f"  header: line {info.header_line}" if info.header_line else "  header: none")
+        if info.preamble:
+            lines.append(f"  preamble skipped: {info.preamble}")
+        lines.append(f"  columns ({len(info.header)}): {', '.join(info.header)}")
+    for c in d.candidates[1:]:
+        lines.append(f"  also fits: {c.mapping.name} ({c.reason})")
+    for n in opened.notices:
+        lines.append(f"  note: {n.describe()}")
+    return "\n".join(lines)
+
+
+def detection_dict(opened: OpenedFile) -> dict[str, Any]:
+    """Returns the JSON form of `dex-import detect --json` for one file."""
+    info = opened.info
+    d = opened.detection
+    return {
+        "file": opened.name, "kind": opened.input.kind, "format": d.format, "mapping": d.mapping.name,
+        "mapping_path": d.mapping.path, "reason": d.reason,
+        "encoding": info.encoding if info else None,
+        "encoding_reason": info.encoding_reason if info else None,
+        "delimiter": info.delimiter if info else None,
+        "header_line": info.header_line if info else None,
+        "preamble": info.preamble if info else None,
+        "columns": list(info.header) if info else [],
+        "candidates": [{"mapping": c.mapping.name, "score": round(c.score, 3), "reason": c.reason}
+                       for c in d.candidates],
+        "notices": [n.as_dict() for n in opened.notices],
+    }

@@ -1,0 +1,1 @@
+"""The built-in YAML mappings, installed as the data package importer.builtin_mappings."""
