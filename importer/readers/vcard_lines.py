@@ -1,0 +1,358 @@
+"""Turn the bytes of a .vcf file into cards, and each card into logical property lines.
+
+Nothing here trusts the file. Real exports come in UTF-16 (big-endian, sometimes with no BOM), end lines
+with CR LF, LF, a mix of both, or iOS's CR CR LF, put ``#`` comments and blank lines anywhere, forget
+``END:VCARD``, nest a 2.1 ``AGENT`` card inside another, and fold lines three ways: RFC folding (next line
+starts with a space), quoted-printable soft breaks (a line ending in ``=`` whose next line is *not*
+indented), and plain broken lines with no indentation at all. Splitting into cards works on physical lines
+only, so one card's folding can never swallow the next card.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+CHUNK_SIZE = 1 << 16
+
+# One line terminator: any CRs then LF (CR LF, LF, iOS's CR CR LF), or a lone CR (classic Mac).
+_TERMINATOR = re.compile(rb"\r*\n|\r")
+_BEGIN = re.compile(rb"\s*BEGIN\s*:\s*VCARD\s*", re.IGNORECASE)
+_END = re.compile(rb"\s*END\s*:\s*VCARD\s*", re.IGNORECASE)
+# vCard 2.1 AGENT: an empty value, the embedded card follows on the next lines.
+_AGENT_ALONE = re.compile(rb"(?:[A-Za-z0-9_-]+\.)?AGENT(?:;[^:]*)?:\s*", re.IGNORECASE)
+# group.NAME;param=value;param="quoted: ; ,": (quoted parameter values may hold ; : and ,)
+PROPERTY_START = re.compile(rb'(?:[A-Za-z0-9_-]+\.)?[A-Za-z0-9_-]+(?:;(?:"[^"]*"|[^":])*)?:')
+_KNOWN_NAMES = (
+    b"BEGIN|END|VERSION|FN|N|NICKNAME|PHOTO|BDAY|ANNIVERSARY|GENDER|ADR|LABEL|TEL|EMAIL|MAILER|TZ|GEO|"
+    b"TITLE|ROLE|LOGO|AGENT|ORG|MEMBER|RELATED|CATEGORIES|NOTE|PRODID|REV|SORT-STRING|SOUND|UID|URL|"
+    b"CLASS|KEY|IMPP|KIND|LANG|SOURCE|NAME|PROFILE|CLIENTPIDMAP|FBURL|CALURI|CALADRURI|XML")
+# After a quoted-printable soft break, a line is only a new property when it plainly looks like one
+# (upper-case known name or X- extension): Android ends a value exactly on a soft break, yet QP text such
+# as "Note: call me" must stay part of the value.
+_PLAIN_PROPERTY = re.compile(rb"(?:[A-Za-z0-9_-]+\.)?(?:" + _KNOWN_NAMES + rb"|X-[A-Za-z0-9_-]+)[;:]")
+_FOLD_WIDTH = 72
+
+
+@dataclass(frozen=True, slots=True)
+class PhysicalLine:
+    """One line of the file as written: its 1-based number, its bytes, and the terminator it ended with."""
+
+    number: int
+    content: bytes
+    ending: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RawCard:
+    """The physical lines from ``BEGIN:VCARD`` to its ``END:VCARD`` (or to where the card was cut off)."""
+
+    line: int
+    lines: tuple[PhysicalLine, ...]
+    ended: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LogicalLine:
+    """One unfolded property line (``NAME;params:value``) and the physical line it started on."""
+
+    number: int
+    text: bytes
+
+
+def detect_encoding(head: bytes) -> tuple[str | None, int]:
+    """Return ``(codec, bom_length)``: a UTF-16 codec when the file is UTF-16, else ``None`` (bytes as is).
+
+    UTF-16 without a BOM is recognised by its zero bytes: ``\\x00B\\x00E`` is big-endian ``BE``.
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return None, 3
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be", 2
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le", 2
+    sample = head[:64]
+    if len(sample) >= 2:
+        even_zeros = sample[0::2].count(0)
+        odd_zeros = sample[1::2].count(0)
+        half = len(sample) // 2
+        if sample[0] == 0 and sample[1] != 0 and even_zeros * 2 > half and odd_zeros * 4 < half:
+            return "utf-16-be", 0
+        if sample[0] != 0 and sample[1] == 0 and odd_zeros * 2 > half and even_zeros * 4 < half:
+            return "utf-16-le", 0
+    return None, 0
+
+
+def byte_chunks(stream: BinaryIO) -> tuple[Iterator[bytes], bool]:
+    """Return the file's content as chunks of bytes, and whether it was transcoded from UTF-16 to UTF-8.
+
+    A UTF-16 file is re-encoded to UTF-8 on the fly, so the rest of the reader only ever sees bytes in
+    which a newline is ``\\n``; its ``CHARSET`` parameters then no longer describe the bytes.
+    """
+    head = stream.read(CHUNK_SIZE)
+    codec, bom = detect_encoding(head)
+    if codec is None:
+        return _passthrough(head[bom:], stream), False
+    return _transcoded(head[bom:], stream, codec), True
+
+
+def _passthrough(head: bytes, stream: BinaryIO) -> Iterator[bytes]:
+    """Yield the first chunk, then the rest of the stream chunk by chunk."""
+    yield head
+    while chunk := stream.read(CHUNK_SIZE):
+        yield chunk
+
+
+def _transcoded(head: bytes, stream: BinaryIO, codec: str) -> Iterator[bytes]:
+    """Yield the stream decoded from `codec` and re-encoded as UTF-8 (bad code units become U+FFFD)."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    chunk = head
+    while chunk:
+        yield decoder.decode(chunk).encode("utf-8")
+        chunk = stream.read(CHUNK_SIZE)
+    yield decoder.decode(b"", final=True).encode("utf-8")
+
+
+def physical_lines(chunks: Iterable[bytes]) -> Iterator[PhysicalLine]:
+    """Return the lines of the byte stream, each with its number and its own terminator.
+
+    CR CR LF counts as one line end (iOS), so line numbers match what an editor shows.
+    """
+    buffer = bytearray()
+    scan = number = 0
+    for chunk in _with_end(chunks):
+        final = chunk is None
+        buffer += chunk or b""
+        start = 0
+        while True:
+            match = _TERMINATOR.search(buffer, scan)
+            if match is None:
+                scan = len(buffer)
+                break
+            if not final and match.group() == b"\r" and _only_crs_from(buffer, match.start()):
+                scan = match.start()  # CRs up to the end of the chunk may yet be CR CR LF: wait
+                break
+            number += 1
+            yield PhysicalLine(number, bytes(buffer[start:match.start()]), match.group())
+            start = scan = match.end()
+        del buffer[:start]
+        scan -= start
+    if buffer:
+        yield PhysicalLine(number + 1, bytes(buffer), b"")
+
+
+def _only_crs_from(buffer: bytearray, index: int) -> bool:
+    """Return whether every byte of `buffer` from `index` on is a CR."""
+    while index < len(buffer) and buffer[index] == 0x0D:
+        index += 1
+    return index == len(buffer)
+
+
+def _with_end(chunks: Iterable[bytes]) -> Iterator[bytes | None]:
+    """Yield the chunks, then ``None`` to mark the end of the stream."""
+    yield from chunks
+    yield None
+
+
+def split_cards(lines: Iterable[PhysicalLine]) -> Iterator[RawCard]:
+    """Return the cards of the file, lazily; lines outside any card are ignored.
+
+    A ``BEGIN:VCARD`` inside a card starts a nested card only right after an empty 2.1 ``AGENT:``;
+    anywhere else it means the previous card lost its ``END:VCARD``, so that card ends there.
+    """
+    current: list[PhysicalLine] = []
+    depth = 0
+    agent_pending = False
+    for line in lines:
+        text = line.content
+        if _BEGIN.fullmatch(text):
+            if current and agent_pending:
+                depth += 1
+                current.append(line)
+            else:
+                if current:
+                    yield RawCard(current[0].number, tuple(current), ended=False)
+                current, depth = [line], 1
+            agent_pending = False
+            continue
+        if not current:
+            continue
+        current.append(line)
+        stripped = text.strip()
+        if not stripped or stripped.startswith(b"#"):
+            continue
+        agent_pending = bool(_AGENT_ALONE.fullmatch(text))
+        if _END.fullmatch(text):
+            depth -= 1
+            if depth == 0:
+                yield RawCard(current[0].number, tuple(current), ended=True)
+                current = []
+    if current:
+        yield RawCard(current[0].number, tuple(current), ended=False)
+
+
+def unfold(lines: Iterable[PhysicalLine]) -> tuple[list[LogicalLine], list[PhysicalLine]]:
+    """Return the card's logical property lines, and the lines that belong to no property.
+
+    Handles RFC folding, quoted-printable soft breaks (next line not indented, a value ending exactly on a
+    soft break), ``#`` comments, blank lines (2.1 writes one after a base64 ``PHOTO``), and continuation
+    lines written with no leading space: glued on directly when the line before was as long as a fold,
+    else joined with a newline (an exporter that wrote a multi-line note raw).
+    """
+    logical: list[LogicalLine] = []
+    orphans: list[PhysicalLine] = []
+    current: bytearray | None = None
+    start = previous_length = 0
+    quoted_printable = False
+    for line in lines:
+        text = line.content
+        if current is not None and quoted_printable and current.rstrip(b" \t").endswith(b"=") \
+                and text.strip() and not _PLAIN_PROPERTY.match(text):
+            del current[len(current.rstrip(b" \t")) - 1:]  # soft break: drop "=", join as is
+            current += text
+        elif not text.strip() or text.lstrip().startswith(b"#"):
+            continue
+        elif current is not None and text[:1] in (b" ", b"\t"):
+            current += text[1:]
+        elif head := PROPERTY_START.match(text):
+            if current is not None:
+                logical.append(LogicalLine(start, _drop_dangling_soft_break(current, quoted_printable)))
+            current, start = bytearray(text), line.number
+            quoted_printable = b"QUOTED-PRINTABLE" in head.group().upper()
+        elif current is not None:
+            current += (b"" if previous_length >= _FOLD_WIDTH else b"\n") + text
+        else:
+            orphans.append(line)
+            continue
+        previous_length = len(text)
+    if current is not None:
+        logical.append(LogicalLine(start, _drop_dangling_soft_break(current, quoted_printable)))
+    return logical, orphans
+
+
+def _drop_dangling_soft_break(value: bytearray, quoted_printable: bool) -> bytes:
+    """Return the finished line, without the ``=`` of a quoted-printable value that ended on a soft break."""
+    trimmed = bytes(value).rstrip(b" \t") if quoted_printable else bytes(value)
+    if quoted_printable and trimmed.endswith(b"="):
+        return trimmed[:-1]
+    return bytes(value)
+
+
+def decode_quoted_printable(data: bytes) -> bytes:
+    """Return the bytes that quoted-printable `data` stands for; malformed ``=`` sequences stay as written.
+
+    >>> decode_quoted_printable(b"=D0=98=D0=B2an=")
+    b'\\xd0\\x98\\xd0\\xb2an='
+    """
+    return _QP_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
+
+
+_QP_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
+
+
+_ENCODINGS = frozenset({"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"})
+_CARET = re.compile(r"\^(.)")
+_CARET_CHARS = {"n": "\n", "'": '"', "^": "^"}
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    """One parsed property: group (lower case, "" when none), NAME (upper case), parameters, raw value.
+
+    `params` holds ``(NAME, value)`` pairs in file order, parameter names upper-cased and values with
+    quotes and RFC 6868 caret escapes removed; a vCard 2.1 bare parameter (``TEL;CELL``) has the name "".
+    """
+
+    line: int
+    group: str
+    name: str
+    params: tuple[tuple[str, str], ...]
+    value: bytes
+
+    def param(self, name: str) -> str | None:
+        """Return the first value of parameter `name` (upper case), or ``None``."""
+        return next((value for key, value in self.params if key == name), None)
+
+    @property
+    def encoding(self) -> str:
+        """Return the transfer encoding in upper case (``QUOTED-PRINTABLE``, ``B``...), "" when none."""
+        bare = next((v.upper() for k, v in self.params if not k and v.upper() in _ENCODINGS), "")
+        return (self.param("ENCODING") or bare).upper()
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        """Return the TYPE values in upper case, 2.1 bare parameters included, ``TYPE="work,voice"`` split."""
+        found: list[str] = []
+        for key, value in self.params:
+            if key == "TYPE":
+                found.extend(part.strip().upper() for part in value.split(",") if part.strip())
+            elif not key and value.upper() not in _ENCODINGS:
+                found.append(value.strip().upper())
+        return tuple(found)
+
+
+def parse_property(line: LogicalLine) -> Property | None:
+    """Return the property on a logical line, or ``None`` when it is not ``NAME[;params]:value``."""
+    head = PROPERTY_START.match(line.text)
+    if head is None:
+        return None
+    before_colon = head.group()[:-1].decode("utf-8", "replace")
+    parts = _split_outside_quotes(before_colon, ";")
+    group, _, name = parts[0].rpartition(".")
+    params = tuple(_parse_param(part) for part in parts[1:] if part.strip())
+    return Property(line.number, group.lower(), name.upper(), params, line.text[head.end():])
+
+
+def _split_outside_quotes(text: str, separator: str) -> list[str]:
+    """Return `text` split on `separator` wherever it is not inside double quotes."""
+    if '"' not in text:
+        return text.split(separator)
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        if char == separator and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _parse_param(text: str) -> tuple[str, str]:
+    """Return ``(NAME, value)`` for ``name=value`` / ``name="value"``, ``("", value)`` for a bare 2.1 one."""
+    name, equals, value = text.partition("=")
+    if not equals:
+        name, value = "", text
+    # Quotes only protect ; : , inside a value (SORT-AS="Doe;John"); a literal quote would be ^' (RFC 6868).
+    value = value.strip().replace('"', "")
+    return name.strip().upper(), _CARET.sub(lambda m: _CARET_CHARS.get(m.group(1), m.group()), value)
+
+
+def decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
+    """Return `data` as text, and a problem sentence when the declared charset could not be used.
+
+    Tries the declared CHARSET, then UTF-8, then windows-1252 (what most undeclared 8-bit exports are),
+    and finally Latin-1, which cannot fail.
+    """
+    problem = None
+    if charset:
+        try:
+            return data.decode(charset), None
+        except LookupError:
+            problem = f"unknown CHARSET={charset}"
+        except (UnicodeError, ValueError, TypeError):
+            problem = f"the bytes are not valid {charset}"
+    for fallback in ("utf-8", "cp1252"):
+        try:
+            text = data.decode(fallback)
+        except UnicodeError:
+            continue
+        return text, (f"{problem}; read as {fallback}" if problem else None)
+    return data.decode("latin-1"), (f"{problem}; read as latin-1" if problem else None)
