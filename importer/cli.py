@@ -79,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     mi.add_argument("--sheet", metavar="NAME", help="sheet of an .xlsx workbook")
     mi.set_defaults(run=_mapping_init)
 
+    p = sub.add_parser("demo", help="show the whole thing work on sample_data/, no Dex account needed",
+                       description="Preview every export in sample_data/ (a file NAME.mapping.yaml beside "
+                       "an export is its mapping).")
+    p.add_argument("--folder", metavar="DIR", help="the sample folder (default: ./sample_data)")
+    p.add_argument("--region", metavar="CC", default="US",
+                   help="country for phone numbers without +country code (default US)")
+    p.set_defaults(run=_demo)
+
     p = sub.add_parser("formats", help="list the built-in formats and their mappings",
                        description="List the built-in formats.")
     p.set_defaults(run=_formats)
@@ -209,6 +217,29 @@ def _mapping_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     info = inspect_xlsx(source, sheet=args.sheet) if source.kind == "xlsx" else inspect_csv(source)
     out.write(mapping_yaml(info.header, source=source.name, name=args.name))
     return ExitCode.OK
+
+
+def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pathlib import Path
+
+    from importer.normalize.phones import check_region
+    from importer.pipeline import ReadOptions
+    from importer.preview import preview
+    from importer.render import preview_text
+    from importer.samples import find_sample_folder, sample_inputs
+
+    folder = Path(args.folder) if args.folder else find_sample_folder()
+    region = check_region(args.region)
+    worst = ExitCode.OK
+    for path, mapping in sample_inputs(folder):
+        shown = os.path.relpath(path) if not path.is_absolute() or str(path).startswith(os.getcwd()) \
+            else str(path)
+        options = ReadOptions(region=region, mapping=str(mapping) if mapping else None)
+        summary = preview([shown], options, sample=5)
+        print(preview_text(summary, examples=2), file=out)
+        print("\n" + "=" * 100 + "\n", file=out)
+        worst = max(worst, summary.exit_code)
+    return worst
 
 
 def _formats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

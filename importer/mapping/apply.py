@@ -60,7 +60,31 @@ class _Work:
             return "", ()
         if text and src.format:
             text = src.format.replace("{value}", text)
-        return text, cols
+        return text, cols + self._fallbacks(sources, src, raw, cols[0], target)
+
+    def _fallbacks(self, sources: tuple[Source, ...], chosen: Source, raw: str, column: str,
+                   target: str) -> tuple[str, ...]:
+        """Returns the columns of the unchosen alternatives whose values the chosen one already holds.
+
+        Google's "Address n - Street" and "- City" repeat what "Address n - Formatted" says: they count as
+        used. A fallback value the chosen one does not hold is not imported, and says so.
+        """
+        held = " ".join(raw.split()).casefold()
+        covered = []
+        for src in sources:
+            if src is chosen:
+                continue
+            for col in src.columns:
+                value = " ".join(self.values.get(col, "").split())
+                if not value:
+                    continue
+                if value.casefold() in held:
+                    covered.append(col)
+                else:
+                    shown = value if len(value) <= 40 else value[:39] + "…"
+                    self.note(col, "unused-alternative", f"{target}: {shown!r} not imported: {column!r} "
+                              f"already gave the {target}; map this column on its own to keep it")
+        return tuple(covered)
 
 
 def apply_mapping(record: Record, compiled: Compiled, *, region: str | None = None) -> Mapped:
@@ -99,7 +123,7 @@ def apply_mapping(record: Record, compiled: Compiled, *, region: str | None = No
         # Rows for a business whose name columns are empty: the company is the name. (Only when the
         # mapping knows where names are: otherwise a person would be named after their employer.)
         contact = {"full_name": company, **contact}
-    elif company and w.name_was_split and contact["full_name"].casefold() == company.casefold():
+    elif company and w.name_was_split and contact.get("full_name", "").casefold() == company.casefold():
         # Apple's company cards (X-ABShowAs:COMPANY) name the card after the company: not "first last".
         contact.pop("first_name", None)
         contact.pop("last_name", None)
@@ -225,6 +249,9 @@ def _addresses(w: _Work, specs: tuple[MultiSource, ...]) -> None:
         w.used.update(cols)
     if out:
         w.contact["legacy_contact_addresses"] = out
+    for spec in specs:  # Dex's address has no label: say so in the column counts
+        if spec.label_column:
+            w.used.discard(spec.label_column)
 
 
 def _websites(w: _Work, specs: tuple[MultiSource, ...]) -> None:
@@ -249,7 +276,7 @@ def _labels(w: _Work, compiled: Compiled) -> list[str]:
             if not piece:
                 continue
             w.used.add(spec.column)
-            if spec.starred and piece == spec.starred:
+            if spec.starred and piece.casefold() == spec.starred.casefold():  # legacy Google: "* Starred"
                 w.contact["starred"] = True
             elif spec.system_prefix and piece.startswith(spec.system_prefix):
                 continue  # Google's "* myContacts": a system group, not one of the person's
