@@ -200,7 +200,7 @@ def _ranked(w: _Work, specs: tuple[MultiSource, ...], target: str) -> list[Value
 
 def _emails(w: _Work, specs: tuple[MultiSource, ...]) -> None:
     seen: set[str] = set()
-    out = []
+    out: list[dict[str, Any]] = []
     for text, label, cols in _ranked(w, specs, "email"):
         email, problem = clean_email(text)
         if problem or email is None:
@@ -218,7 +218,7 @@ def _emails(w: _Work, specs: tuple[MultiSource, ...]) -> None:
 
 def _phones(w: _Work, specs: tuple[MultiSource, ...]) -> None:
     seen: set[str] = set()
-    out = []
+    out: list[dict[str, Any]] = []
     for text, label, cols in _ranked(w, specs, "phone"):
         result = sanitize_phone(text, region=w.region)
         if result is None:

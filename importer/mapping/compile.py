@@ -8,10 +8,11 @@ of ``E-mail n`` / ``Phone n`` groups from one export to the next, so columns are
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from importer.mapping.model import FieldSpec, LabelSpec, Mapping, MultiSpec, ValueSpec
+from importer.mapping.model import FieldSpec, LabelSpec, MultiSpec
+from importer.mapping.model import Mapping as MappingSpec
 
 PLACEHOLDER = "{n}"
 
@@ -79,7 +80,7 @@ class MultiSource:
 class Compiled:
     """A mapping bound to a header; `referenced` are the columns it reads, `absent` those it missed."""
 
-    mapping: Mapping
+    mapping: MappingSpec
     names: dict[str, Sources]
     fields: dict[str, Sources]
     emails: tuple[MultiSource, ...]
@@ -101,7 +102,7 @@ class Compiled:
         return not text or (bool(self.blank) and text.casefold() in self.blank)
 
 
-def compile_mapping(mapping: Mapping, columns: Sequence[str]) -> Compiled:
+def compile_mapping(mapping: MappingSpec, columns: Sequence[str]) -> Compiled:
     """Returns `mapping` resolved against the given header columns."""
     header = Header(tuple(columns))
     labels = []
@@ -174,7 +175,7 @@ def _multi(header: Header, specs: Iterable[MultiSpec]) -> tuple[MultiSource, ...
         patterns = [c for v in spec.value for c in v.columns if PLACEHOLDER in c]
         numbers: list[int | None] = [None]
         if patterns:
-            numbers = sorted({n for p in patterns for n in header.numbers(p)})  # type: ignore[misc]
+            numbers = [*sorted({n for p in patterns for n in header.numbers(p)})]
         for n in numbers:
             label_column = None
             if spec.label_column:
@@ -187,16 +188,12 @@ def _multi(header: Header, specs: Iterable[MultiSpec]) -> tuple[MultiSource, ...
     return tuple(out)
 
 
-def read_sources(values: dict[str, str] | object, sources: Sources) -> tuple[str, tuple[str, ...],
-                                                                               Source | None]:
+def read_sources(values: Mapping[str, str], sources: Sources) -> tuple[str, tuple[str, ...], Source | None]:
     """Returns the first non-empty raw value of `sources`, the columns it came from, and its source."""
-    get = values.get  # type: ignore[attr-defined]
+    get = values.get
     for src in sources:
         parts = [(col, v.strip()) for col in src.columns if (v := get(col, ""))]
         parts = [(col, v) for col, v in parts if v]
         if parts:
             return src.join.join(v for _, v in parts), tuple(col for col, _ in parts), src
     return "", (), None
-
-
-__all__ = ["Compiled", "MultiSource", "Source", "compile_mapping", "fold", "read_sources", "ValueSpec"]

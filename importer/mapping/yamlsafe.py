@@ -30,7 +30,7 @@ class _PlainLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise YamlProblem("anchors and aliases (&name, *name) are not allowed in a mapping; "
                               "write the value out", event.start_mark.line + 1)
         return super().compose_node(parent, index)

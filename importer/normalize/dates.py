@@ -96,9 +96,9 @@ def parse_datetime(raw: str) -> tuple[str | None, Problem | None]:
     except ValueError:
         moment = None
     if moment is None:
-        day, problem = parse_date(text) if ":" not in text else (None, None)
+        day, unread = parse_date(text) if ":" not in text else (None, None)
         if day is None:
-            return None, problem or ("invalid-date", f"{text!r} is not a date and time this importer reads: left "
+            return None, unread or ("invalid-date", f"{text!r} is not a date and time this importer reads: left "
                                      "out; write it as ISO 8601, e.g. 2023-11-07T05:31:56Z")
         return f"{day.isoformat()}T00:00:00Z", None
     problem: Problem | None = None

@@ -160,7 +160,7 @@ def _missing_trunk_prefix(number: PhoneNumber, main: str, region: str) -> str | 
     nsn = phonenumbers.national_significant_number(number)
     formats = [fmt for fmt in metadata.number_format
                if (not fmt.leading_digits_pattern or re.match(fmt.leading_digits_pattern[-1], nsn))
-               and re.fullmatch(fmt.pattern, nsn)][:1] or list(metadata.number_format)
+               and re.fullmatch(fmt.pattern or "", nsn)][:1] or list(metadata.number_format)
     if not any(prefix in (fmt.national_prefix_formatting_rule or "") and
                not fmt.national_prefix_optional_when_formatting for fmt in formats):
         return None

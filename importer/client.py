@@ -1,0 +1,308 @@
+"""The Dex API client: the only code that knows Dex's URLs and JSON shapes (see ../shared/dex-api.md).
+
+Every call returns the ``data`` of Dex's ``{"error": false, "data": ...}`` envelope, or raises one of these,
+which tell the caller what it may safely do next::
+
+    ImporterError
+    └── DexError                  a call did not succeed (method, path, status_code, message, retry_after)
+        ├── AuthError             401/403: the key is wrong, stale, or its plan has no API access
+        ├── Rejected              another 4xx (or a redirect): the server refused this request as it stands
+        │   └── NotFound          404
+        ├── SurelyNotCreated      nothing was done: could not connect, 429, 503; sending again is safe
+        └── OutcomeUnknown        it may have been done: timeout or connection lost after sending, another
+                                  5xx, a 2xx whose body cannot be read; never resend a create blindly
+
+Why 503 is "surely not created" and 500/502/504 are not: 503 means the server is not handling requests
+(RFC 9110 15.6.4), while 500 may come mid-way through a batch and 502/504 come from a gateway whose backend
+may have finished the work. Reads (lookups, lists) may be retried after either of the last two.
+
+The API key goes only into the Authorization header: it is refused over plain http except to a loopback
+address, and it never appears in a repr, a message or a log line (server messages are scrubbed of it too).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Self
+
+import httpx
+
+from importer.errors import ImporterError, UsageError
+from importer.model import Contact
+
+DEFAULT_API_URL = "https://api.prod.getdex.com/v1"
+MAX_CREATE = 100      # Dex's own tools never send more per call; the REST limit is unknown
+EMAILS_PER_LOOKUP = 50
+MAX_TAKE = 500
+_NOT_PROCESSED = frozenset({429, 503})
+_KEY_SHAPE = re.compile(r"^[\x21-\x7e]+$")
+
+
+class DexError(ImporterError):
+    """A Dex call that did not succeed; `message` is the server's own text when it gave one."""
+
+    def __init__(self, message: str, *, method: str, path: str, status_code: int | None = None,
+                 retry_after: float | None = None) -> None:
+        self.message = message
+        self.method = method
+        self.path = path
+        self.status_code = status_code
+        self.retry_after = retry_after
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """Return ``Dex answered 400 to POST /contacts/: <message>`` (or ``... failed: <reason>``)."""
+        if self.status_code is None:
+            return f"{self.method} {self.path} failed: {self.message}"
+        return f"Dex answered {self.status_code} to {self.method} {self.path}: {self.message}"
+
+
+class AuthError(DexError):
+    """Dex refused the API key (401) or its plan (403): nothing can be sent with it."""
+
+    def describe(self) -> str:
+        """Return the message with what to do: make a new key in Dex's settings."""
+        return (f"Dex refused the API key ({self.status_code}): {self.message}. Check DEX_API_KEY or --token; "
+                f"keys are made in Dex under Settings > API and need the Professional plan.")
+
+
+class Rejected(DexError):
+    """Dex refused the request as it stands (400 and other 4xx): sending it again changes nothing."""
+
+
+class NotFound(Rejected):
+    """The contact, tag or group does not exist (404)."""
+
+
+class SurelyNotCreated(DexError):
+    """The request was not carried out (no connection, 429, 503): it is safe to send it again."""
+
+
+class OutcomeUnknown(DexError):
+    """The request may or may not have been carried out: look before sending a create again."""
+
+
+@dataclass(frozen=True)
+class ContactPage:
+    """One page of the contact list: rows (names, company, job_title, linkedin, created_at), the next
+    cursor (None at the end) and the account's total count."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    count: int | None
+
+
+def is_loopback(host: str) -> bool:
+    """Return True for localhost, 127.0.0.0/8 and ::1."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Return the seconds a ``Retry-After`` header asks to wait (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class DexClient:
+    """A connection to one Dex account; use it as a context manager or call `close()`.
+
+    >>> with DexClient(key, api_url="http://127.0.0.1:8765/v1") as dex:
+    ...     dex.me()["email"]
+    """
+
+    def __init__(self, api_key: str, *, api_url: str = DEFAULT_API_URL,
+                 transport: httpx.BaseTransport | None = None, timeout: float = 60.0) -> None:
+        url = httpx.URL(api_url)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise UsageError(f"the API URL must start with https:// and name a host, got {api_url!r}")
+        if url.scheme == "http" and not is_loopback(url.host):
+            raise UsageError(f"refusing to send the API key over plain http to {url.host}: use https://, "
+                             f"or http:// only to a loopback address such as the sandbox on 127.0.0.1")
+        if not api_key or not _KEY_SHAPE.match(api_key):
+            # never show the key itself, not even a bad one
+            raise UsageError("the API key is empty or contains spaces or control characters: copy it again "
+                             "from Dex under Settings > API")
+        self.api_url = str(url).rstrip("/")
+        self._key = api_key
+        self._http = httpx.Client(
+            base_url=self.api_url + "/", transport=transport, timeout=httpx.Timeout(timeout, connect=10.0),
+            headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
+            # a redirect could carry the key elsewhere; a proxy from the environment must not see sandbox traffic
+            follow_redirects=False, trust_env=not is_loopback(url.host))
+
+    def __repr__(self) -> str:
+        return f"DexClient(api_url={self.api_url!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._http.close()
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._key, "[API key]")
+
+    def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> Any:
+        """Return the ``data`` of Dex's answer to one request, or raise the DexError that classifies it."""
+        try:
+            response = self._http.request(method, path.lstrip("/"), json=json, params=params)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise SurelyNotCreated(f"could not connect to {self.api_url}: {self._scrub(str(exc))}",
+                                   method=method, path=path) from None
+        except httpx.TimeoutException:
+            raise OutcomeUnknown("no answer before the timeout, after the request was sent",
+                                 method=method, path=path) from None
+        except httpx.TransportError as exc:
+            raise OutcomeUnknown(f"the connection closed before the answer ({type(exc).__name__})",
+                                 method=method, path=path) from None
+        return self._read(response, method, path)
+
+    def _read(self, response: httpx.Response, method: str, path: str) -> Any:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        message = body.get("message") if isinstance(body, dict) else None
+        if not isinstance(message, str) or not message:
+            message = response.reason_phrase or f"HTTP {status}"
+        fields: dict[str, Any] = {"method": method, "path": path, "status_code": status,
+                                  "retry_after": parse_retry_after(response.headers.get("Retry-After"))}
+        message = self._scrub(message)
+        if status in (401, 403):
+            raise AuthError(message, **fields)
+        if status in _NOT_PROCESSED:
+            raise SurelyNotCreated(message, **fields)
+        if status == 404:
+            raise NotFound(message, **fields)
+        if 400 <= status < 500:
+            raise Rejected(message, **fields)
+        if status >= 500:
+            raise OutcomeUnknown(message, **fields)
+        if status >= 300:
+            # redirects are not followed (they could carry the key elsewhere): the API URL is wrong
+            location = self._scrub(response.headers.get("Location", "elsewhere"))
+            raise Rejected(f"redirected to {location}: check the API URL", **fields)
+        # Dex's envelope: check `error` even on a 2xx
+        if not isinstance(body, dict) or body.get("error") is not False or "data" not in body:
+            raise OutcomeUnknown(f"answered {status} with an unreadable body", **fields)
+        return body["data"]
+
+    # -- account and contacts ------------------------------------------------------------------------------
+
+    def me(self) -> dict[str, Any]:
+        """Return the key's user (id, email, pricing_plan, ...); AuthError when the key is bad."""
+        data = self._call("GET", "/users/me")
+        return dict(data) if isinstance(data, dict) else {}
+
+    def create_contacts(self, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
+        """Return the created contacts (each with its ``id``), one per contact sent, in order."""
+        if not 1 <= len(contacts) <= MAX_CREATE:
+            raise UsageError(f"a create call takes 1 to {MAX_CREATE} contacts, got {len(contacts)}")
+        data = self._call("POST", "/contacts/", json={"contacts": list(contacts)})
+        created = data.get("contacts") if isinstance(data, dict) else None
+        if not isinstance(created, list) or len(created) != len(contacts) or \
+                not all(isinstance(c, dict) and isinstance(c.get("id"), str) for c in created):
+            # something was created, but we cannot tell what: the caller must look
+            raise OutcomeUnknown(f"Dex answered the create of {len(contacts)} contacts without one id each",
+                                 method="POST", path="/contacts/", status_code=200)
+        return created
+
+    def contacts_by_emails(self, emails: Sequence[str]) -> list[dict[str, Any]]:
+        """Return the contacts (with ``contact_emails``) having any of `emails`, 50 emails a call."""
+        found: dict[str, dict[str, Any]] = {}
+        unique = list(dict.fromkeys(emails))
+        for start in range(0, len(unique), EMAILS_PER_LOOKUP):
+            # createFrom... flags stay out: their names say they create contacts
+            data = self._call("POST", "/contacts/by-emails", json={"emails": unique[start:start + EMAILS_PER_LOOKUP]})
+            rows = data if isinstance(data, list) else (data or {}).get("contacts", [])
+            for row in rows:
+                found.setdefault(str(row.get("id")), row)
+        return list(found.values())
+
+    def list_contacts_page(self, *, take: int = MAX_TAKE, cursor: str | None = None) -> ContactPage:
+        """Return one page of the contact list, `take` rows (at most 500) after `cursor`."""
+        params: dict[str, Any] = {"take": min(take, MAX_TAKE)}
+        if cursor:
+            params["cursor"] = cursor
+        data = self._call("GET", "/contacts", params=params)
+        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+            raise OutcomeUnknown("the contact list came back without items", method="GET", path="/contacts")
+        return ContactPage(data["items"], data.get("nextCursor") or None, data.get("count"))
+
+    def list_contacts(self, *, take: int = MAX_TAKE, cursor: str | None = None) -> Iterator[dict[str, Any]]:
+        """Return an iterator over every row of the contact list, page by page from `cursor`."""
+        while True:
+            page = self.list_contacts_page(take=take, cursor=cursor)
+            yield from page.items
+            if page.next_cursor is None or not page.items:
+                return
+            cursor = page.next_cursor
+
+    def get_contact(self, contact_id: str) -> dict[str, Any]:
+        """Return one contact; NotFound when it is missing or someone else's."""
+        return dict(self._call("GET", f"/contacts/{contact_id}"))
+
+    def update_contact(self, contact_id: str, fields: Contact) -> dict[str, Any]:
+        """Return the contact after changing only the `fields` sent."""
+        return dict(self._call("PUT", f"/contacts/{contact_id}", json=dict(fields)))
+
+    def delete_contacts(self, contact_ids: Sequence[str]) -> list[str]:
+        """Return the ids Dex deleted (permanently) among `contact_ids`."""
+        data = self._call("DELETE", "/contacts/", params={"contactIds": ",".join(contact_ids)})
+        return list(data.get("contact_ids", [])) if isinstance(data, dict) else []
+
+    # -- tags and groups -----------------------------------------------------------------------------------
+
+    def tags(self) -> list[dict[str, Any]]:
+        """Return every tag of the account as ``{id, name, ...}``."""
+        data = self._call("GET", "/tags")
+        return list(data if isinstance(data, list) else (data or {}).get("tags", []))
+
+    def create_tag(self, name: str, *, color: str | None = None) -> dict[str, Any]:
+        """Return the new tag ``{id, name, ...}``."""
+        tag: dict[str, Any] = {"name": name} if color is None else {"name": name, "color": color}
+        return dict(self._call("POST", "/tags/", json={"tag": tag}))
+
+    def add_tags(self, contact_ids: Sequence[str], tag_ids: Sequence[str]) -> None:
+        """Return nothing, having put every tag of `tag_ids` on every contact of `contact_ids`."""
+        self._call("POST", "/tags/contacts/add", json={"contactIds": list(contact_ids), "tagIds": list(tag_ids)})
+
+    def groups(self) -> list[dict[str, Any]]:
+        """Return every group of the account as ``{id, name, ...}``."""
+        data = self._call("GET", "/groups")
+        return list(data if isinstance(data, list) else (data or {}).get("groups", []))
+
+    def create_group(self, name: str, *, emoji: str | None = None, description: str | None = None) -> dict[str, Any]:
+        """Return the new group ``{id, name, ...}`` (names are at most 100 characters)."""
+        group = {k: v for k, v in (("name", name), ("emoji", emoji), ("description", description)) if v is not None}
+        return dict(self._call("POST", "/groups/", json={"group": group}))
+
+    def add_to_group(self, group_id: str, contact_ids: Sequence[str]) -> None:
+        """Return nothing, having added the contacts to the group (members already in are skipped)."""
+        # PUT adds; Dex's POST on the same path removes
+        self._call("PUT", f"/groups/{group_id}/contacts", json={"contactIds": list(contact_ids)})

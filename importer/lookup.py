@@ -1,0 +1,137 @@
+"""Decide whether contacts sent in a create whose answer was lost were created: look them up in Dex.
+
+Dex has no idempotency key, so a create that timed out or lost its connection may or may not have created its
+contacts. `find_created` looks: by email (``POST /contacts/by-emails``) for contacts that have one, else in the
+contact list by name, then linkedin, company and job title when they were sent; either way only among contacts
+created since the batch went out (minus clock skew) and not already known to this run. Each contact ends as
+`Created(id)` (exactly one match), None (no match: safe to send again), or `Unknown` (several matches, or a
+match Dex gives no creation time for): never a guess that could create a duplicate or claim someone else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timezone
+from functools import partial
+from typing import Any, TypeVar
+
+from importer.client import EMAILS_PER_LOOKUP, MAX_TAKE, DexClient
+from importer.model import Contact
+from importer.outcomes import Created, Unknown
+
+T = TypeVar("T")
+
+
+Found = Created | Unknown | None
+
+
+def _direct(call: Callable[[], T]) -> T:
+    return call()
+
+
+def _norm(value: Any) -> str:
+    return " ".join(str(value or "").split()).casefold()
+
+
+def _names(contact: dict[str, Any]) -> set[str]:
+    """Return the normalised ways a contact's name can read: its full_name, and first + last."""
+    joined = _norm(f"{contact.get('first_name') or ''} {contact.get('last_name') or ''}")
+    return {n for n in (_norm(contact.get("full_name")), joined) if n}
+
+
+def _handle(value: Any) -> str:
+    return _norm(value).rstrip("/")
+
+
+def _emails(contact: dict[str, Any]) -> set[str]:
+    return {_norm(e.get("email")) for e in contact.get("contact_emails") or [] if isinstance(e, dict)} - {""}
+
+
+def _created_at(row: dict[str, Any]) -> datetime | None:
+    text = row.get("created_at")
+    if not isinstance(text, str):
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def list_matches(sent: Contact, row: dict[str, Any]) -> bool:
+    """Return True when a contact-list row could be `sent`: same name, and the same linkedin, company and
+    job title where those were sent (Dex may fill in what we left empty, never change what we gave)."""
+    if not _names(sent) & _names(row):
+        return False
+    checks = (("linkedin", _handle), ("company", _norm), ("job_title", _norm))
+    return all(not norm(sent.get(name)) or norm(sent.get(name)) == norm(row.get(name)) for name, norm in checks)
+
+
+def _decide(candidates: list[dict[str, Any]], since: datetime, exclude: Collection[str], what: str) -> Found:
+    fresh, undated = [], []
+    for row in candidates:
+        if str(row.get("id")) in exclude:
+            continue
+        when = _created_at(row)
+        if when is None:
+            undated.append(row)
+        elif when >= since:
+            fresh.append(row)
+    if undated:
+        return Unknown(f"a contact with {what} exists, and Dex did not say when it was created")
+    if len(fresh) > 1:
+        return Unknown(f"{len(fresh)} contacts with {what} were created since the batch was sent")
+    return Created(str(fresh[0]["id"])) if fresh else None
+
+
+def find_created(contacts: Sequence[Contact], client: DexClient, *, since: datetime,
+                 exclude: Collection[str] = frozenset(),
+                 read: Callable[[Callable[[], Any]], Any] = _direct) -> list[Found]:
+    """Return, for each contact, Created(id), None (not in Dex: send it again) or Unknown(reason).
+
+    `since` is when the batch was sent, less the clock skew allowed between us and Dex; `exclude` holds the
+    ids this run already knows it created; `read` wraps each call (to pace and retry it).
+    """
+    results: list[Found] = [None] * len(contacts)
+    with_email = [i for i, c in enumerate(contacts) if _emails(c)]
+    if with_email:
+        wanted = sorted({e for i in with_email for e in _emails(contacts[i])})
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(wanted), EMAILS_PER_LOOKUP):
+            chunk = wanted[start:start + EMAILS_PER_LOOKUP]
+            rows += read(partial(client.contacts_by_emails, chunk))
+        for i in with_email:
+            mine = _emails(contacts[i])
+            results[i] = _decide([r for r in rows if _emails(r) & mine], since, exclude, "its email")
+    has_email = set(with_email)
+    without = [i for i in range(len(contacts)) if i not in has_email]
+    if without:
+        listed = list_since(client, since=since, read=read)
+        for i in without:
+            results[i] = _decide([r for r in listed if list_matches(contacts[i], r)], since, exclude,
+                                 "its name")
+    return _unclaim_shared(results, "the same contact in Dex matches several contacts sent")
+
+
+def list_since(client: DexClient, *, since: datetime, read: Callable[[Callable[[], Any]], Any] = _direct
+               ) -> list[dict[str, Any]]:
+    """Return the contact-list rows created since `since`, or with no created_at (the whole list is read:
+    Dex does not document its order)."""
+    rows: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        page = read(partial(client.list_contacts_page, take=MAX_TAKE, cursor=cursor))
+        for row in page.items:
+            when = _created_at(row)
+            if when is None or when >= since:
+                rows.append(row)
+        if page.next_cursor is None or not page.items:
+            return rows
+        cursor = page.next_cursor
+
+
+def _unclaim_shared(results: list[Found], reason: str) -> list[Found]:
+    """Return `results` where any Dex id claimed by two contacts becomes Unknown for both."""
+    ids = [r.dex_id for r in results if isinstance(r, Created)]
+    shared = {i for i in ids if ids.count(i) > 1}
+    return [Unknown(reason) if isinstance(r, Created) and r.dex_id in shared else r for r in results]

@@ -1,0 +1,9 @@
+"""Mappings: YAML files that say where each column of an export goes in a Dex contact.
+
+- `load.get_mapping(name_or_path)`, `load.builtin_mappings()`, `load.load_mapping_file(path)`
+- `compile.compile_mapping(mapping, header)`: the mapping bound to a file's columns
+- `apply.apply_mapping(record, compiled, region=...)` -> `Mapped` (a contact, or a skip, with notices)
+- `byname.suggest_mapping(columns)`: a starting mapping matched by column name
+
+The language is described in docs/mappings.md.
+"""

@@ -1,0 +1,126 @@
+"""What sending contacts produces and takes: each key's outcome, batches, hooks for a journal, the policy.
+
+Every contact sent ends as exactly one of `Created(dex_id)`, `Failed(message)` (surely not in Dex: fix and
+send again) or `Unknown(reason)` (it may be in Dex: check before sending again). `SendHooks` is where a journal
+plugs in; `SendResult` is what `importer.send.send_contacts` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Generic, TypeVar
+
+from importer.model import Contact
+
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Created:
+    """The contact exists in Dex under `dex_id`."""
+
+    dex_id: str
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """The contact may or may not have been created; `reason` says why it could not be told."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The contact was not created: Dex's message (a 400), or why it was never sent."""
+
+    message: str
+
+
+Outcome = Created | Failed | Unknown
+
+
+@dataclass(frozen=True)
+class Batch(Generic[K]):
+    """One create request: `number` is unique within the run; `keys[i]` is the key of `contacts[i]`."""
+
+    number: int
+    keys: tuple[K, ...]
+    contacts: tuple[Contact, ...]
+
+
+class SendHooks(Generic[K]):
+    """Callbacks of a run, for a journal; the defaults do nothing."""
+
+    def before_send(self, batch: Batch[K]) -> None:
+        """Called before `batch` goes out (a journal marks it in flight, durably, here)."""
+
+    def settled(self, batch: Batch[K], outcomes: dict[K, Outcome]) -> None:
+        """Called when `batch`'s answer decided `outcomes`; its other keys will be sent again later."""
+
+
+@dataclass(frozen=True)
+class SendPolicy:
+    """How hard to try: retries and backoff, unknown-outcome rounds, pacing, and clock skew for lookups."""
+
+    max_attempts: int = 6            # per batch, for failures other than 429
+    max_rate_limited: int = 50       # per batch, 429 answers before giving up
+    backoff_base: float = 0.5        # seconds; full jitter over base * 2**attempt
+    backoff_max: float = 30.0
+    lookup_rounds: int = 3           # times a contact may be sent with no answer before it is given up
+    initial_rate: float = 1.0        # requests per second: public clients assume about 1/s
+    max_rate: float = 100.0
+    min_rate: float = 0.1
+    clock_skew: timedelta = timedelta(minutes=5)  # how far Dex's created_at may lag our clock
+
+
+@dataclass(frozen=True)
+class SendStats:
+    """What the run cost: requests made, 429s met, retries, lookups, splits, seconds taken."""
+
+    requests: int = 0
+    rate_limited: int = 0
+    retries: int = 0
+    lookups: int = 0
+    splits: int = 0
+    elapsed: float = 0.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a run stands, for a progress bar: contacts settled so far by kind, and the current rate."""
+
+    created: int
+    failed: int
+    unknown: int
+    newly_settled: int
+    rate: float
+
+
+@dataclass(frozen=True)
+class SendResult(Generic[K]):
+    """Each key's outcome, in input order; `stopped` says why a run ended early (keys never read are absent)."""
+
+    outcomes: dict[K, Outcome]
+    stats: SendStats
+    stopped: str | None = None
+
+    def of_kind(self, kind: type[Created | Failed | Unknown]) -> dict[K, Outcome]:
+        """Return the outcomes of one kind (Created, Failed or Unknown)."""
+        return {k: o for k, o in self.outcomes.items() if isinstance(o, kind)}
+
+    @property
+    def created(self) -> dict[K, Outcome]:
+        """Return the keys created, with their Dex ids."""
+        return self.of_kind(Created)
+
+    @property
+    def failed(self) -> dict[K, Outcome]:
+        """Return the keys not created, with the reason."""
+        return self.of_kind(Failed)
+
+    @property
+    def unknown(self) -> dict[K, Outcome]:
+        """Return the keys whose fate could not be decided."""
+        return self.of_kind(Unknown)

@@ -1,0 +1,157 @@
+"""The sandbox's fault switches: a rate limit answered 429, random 503s, slow answers, dropped connections.
+
+`Faults` is the configuration (a value, CLI-friendly: plain numbers); `FaultState` is what a running server
+keeps: the token bucket, a seeded random source and counters. Clock and sleep are injected so that tests run a
+rate-limited server in virtual time.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Faults:
+    """What the sandbox does wrong on purpose.
+
+    - `rate_limit`: requests per second allowed (a token bucket of `burst` tokens); beyond it the answer is
+      429 with ``Retry-After``. None: no limit.
+    - `error_rate`: probability that a request is answered 503 before anything is done.
+    - `latency_ms`: how long every answer waits.
+    - `drop_after_store`: probability that a create stores its batch and then closes the connection
+      without answering (the client cannot know whether anything was created).
+    - `seed`: the random source of the two probabilities, so a run is repeatable.
+    """
+
+    rate_limit: float | None = None
+    burst: int | None = None
+    error_rate: float = 0.0
+    latency_ms: float = 0.0
+    drop_after_store: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("error_rate", "drop_after_store"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
+        if self.rate_limit is not None and self.rate_limit <= 0:
+            raise ValueError(f"rate_limit must be positive, got {self.rate_limit}")
+        if self.latency_ms < 0:
+            raise ValueError(f"latency_ms must be 0 or more, got {self.latency_ms}")
+
+
+class VirtualTime:
+    """A monotonic clock that only moves when someone sleeps; `slept` lists every sleep asked for.
+
+    Give the same one to the sandbox and to the sender: a rate-limited, slow, flaky import then runs in
+    a fraction of a second, and the same way every time.
+    """
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+        self._lock = threading.Lock()
+
+    def clock(self) -> float:
+        """Return the current virtual time in seconds."""
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Return at once, having moved the clock forward by `seconds`."""
+        with self._lock:
+            self.slept.append(seconds)
+            self.now += max(0.0, seconds)
+
+
+class TokenBucket:
+    """A token bucket of `capacity` tokens refilled at `rate` per second on an injected monotonic clock."""
+
+    def __init__(self, rate: float, capacity: int, *, clock: Callable[[], float]) -> None:
+        self.rate = rate
+        self.capacity = capacity
+        self._clock = clock
+        self._tokens = float(capacity)
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> float:
+        """Return 0.0 when a token was taken, else the seconds until one will be available."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return 0.0
+            return (1.0 - self._tokens) / self.rate
+
+
+@dataclass
+class FaultStats:
+    """Counters of what the sandbox answered, for tests and benchmarks."""
+
+    requests: int = 0
+    rate_limited: int = 0
+    unavailable: int = 0
+    dropped: int = 0
+    created: int = 0
+
+
+class FaultState:
+    """The faults of one running server: decides, per request, what goes wrong."""
+
+    def __init__(self, faults: Faults, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.faults = faults
+        self.stats = FaultStats()
+        self._sleep = sleep
+        self._rng = random.Random(faults.seed)
+        self._lock = threading.Lock()
+        self._bucket: TokenBucket | None = None
+        if faults.rate_limit is not None:
+            capacity = faults.burst or max(1, math.ceil(faults.rate_limit))
+            self._bucket = TokenBucket(faults.rate_limit, capacity, clock=clock)
+
+    def _chance(self, p: float) -> bool:
+        with self._lock:
+            return p > 0 and self._rng.random() < p
+
+    def count(self, name: str, n: int = 1) -> None:
+        """Add `n` to the counter `name` of `stats`."""
+        with self._lock:
+            setattr(self.stats, name, getattr(self.stats, name) + n)
+
+    def delay(self) -> None:
+        """Wait the configured latency."""
+        if self.faults.latency_ms:
+            self._sleep(self.faults.latency_ms / 1000)
+
+    def retry_after(self) -> int | None:
+        """Return None when the request is within the rate limit, else the whole seconds for Retry-After."""
+        if self._bucket is None:
+            return None
+        wait = self._bucket.take()
+        if wait == 0.0:
+            return None
+        self.count("rate_limited")
+        return max(1, math.ceil(wait))
+
+    def unavailable(self) -> bool:
+        """Return True when this request is to be answered 503."""
+        hit = self._chance(self.faults.error_rate)
+        if hit:
+            self.count("unavailable")
+        return hit
+
+    def drop(self) -> bool:
+        """Return True when this stored create is to be left without an answer."""
+        hit = self._chance(self.faults.drop_after_store)
+        if hit:
+            self.count("dropped")
+        return hit

@@ -1,0 +1,219 @@
+"""A Dex-compatible HTTP server on loopback, for rehearsing an import and for testing the importer over HTTP.
+
+It speaks the calls of ../shared/dex-api.md under ``/v1`` with Dex's JSON shapes (``{"error": bool, "data":
+...}``, errors as ``{"error": true, "message": "..."}``), validates contacts strictly (`validate`), keeps them
+in SQLite (`store`), wants ``Authorization: Bearer <key>``, and misbehaves on request (`faults`)::
+
+    server = serve(faults=Faults(rate_limit=5, error_rate=0.1))
+    client = DexClient(server.api_key, api_url=server.url)
+    ...
+    server.store.count()
+    server.close()
+
+Each request goes: latency, auth (401), rate limit (429 + Retry-After), random 503, the call itself; a create
+that was stored may then lose its answer (`Faults.drop_after_store`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from importer.sandbox import routes
+from importer.sandbox.faults import Faults, FaultState, FaultStats
+from importer.sandbox.store import Store, StoreError, utc_now
+
+SANDBOX_KEY = "dex_sandbox_key"
+DEFAULT_PORT = 8765
+API_PREFIX = "/v1"
+
+
+class SandboxServer(ThreadingHTTPServer):
+    """A running sandbox: `url` (ends in /v1), `port`, `api_key`, `store`, `stats`; `close()` stops it."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, host: str, port: int, *, store: Store, api_key: str, faults: FaultState,
+                 log: Callable[[str], None] | None) -> None:
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), _RequestHandler)
+        self.store = store
+        self.api_key = api_key
+        self.faults = faults
+        self.log = log
+        self._thread: threading.Thread | None = None
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def track(self, conn: socket.socket, *, open_: bool) -> None:
+        """Remember (or forget) a client connection, so that `close()` can cut kept-alive ones."""
+        with self._open_lock:
+            (self._open.add if open_ else self._open.discard)(conn)
+
+    @property
+    def port(self) -> int:
+        """Return the TCP port the server listens on (the real one when started on port 0)."""
+        return int(self.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """Return the API base URL, e.g. ``http://127.0.0.1:8765/v1``."""
+        host = str(self.server_address[0])
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}{API_PREFIX}"
+
+    @property
+    def stats(self) -> FaultStats:
+        """Return the counters of requests, 429s, 503s, dropped answers and contacts created."""
+        return self.faults.stats
+
+    def start(self) -> SandboxServer:
+        """Return self after starting to serve on a background thread."""
+        # a short poll interval: close() waits for the loop to notice, and tests start many servers
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="dex-sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop serving, close the socket and the database."""
+        if self._thread is not None:
+            self.shutdown()
+            self._thread.join()
+            self._thread = None
+        self.server_close()
+        with self._open_lock:
+            for conn in self._open:
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        self.store.close()
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as a real API behind a load balancer
+    disable_nagle_algorithm = True  # headers and body go in two writes: Nagle + delayed ACK cost 40 ms each
+    server: SandboxServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, open_=True)
+
+    def finish(self) -> None:
+        self.server.track(self.connection, open_=False)
+        super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # the request line only: headers (and so the key) never reach the log
+        if self.server.log is not None:
+            self.server.log(format % args)
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def _answer(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _fail(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        self._answer(status, {"error": True, "message": message}, headers)
+
+    def _authorized(self) -> bool:
+        given = self.headers.get("Authorization", "")
+        expected = f"Bearer {self.server.api_key}"
+        return hmac.compare_digest(given.encode(), expected.encode())
+
+    def _handle(self) -> None:
+        server = self.server
+        server.faults.count("requests")
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        server.faults.delay()
+        if not self._authorized():
+            # never echo what was sent: it may be a real key pointed at the wrong server
+            return self._fail(401, "invalid or missing API key: send Authorization: Bearer <key>")
+        wait = server.faults.retry_after()
+        if wait is not None:
+            return self._fail(429, "too many requests", {"Retry-After": str(wait)})
+        if server.faults.unavailable():
+            return self._fail(503, "service unavailable, try again later")
+        parts = urlsplit(self.path)
+        found = routes.find_route(self.command, parts.path.removeprefix(API_PREFIX)) \
+            if parts.path.startswith(API_PREFIX + "/") else None
+        if found is None:
+            return self._fail(404, f"no such call: {self.command} {parts.path}")
+        handler, match = found
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            return self._fail(400, "body: not valid JSON")
+        try:
+            data = handler(server, match, parse_qs(parts.query), body)
+        except routes.ApiError as exc:
+            return self._fail(exc.status, exc.message)
+        except StoreError as exc:
+            return self._fail(exc.status, exc.message)
+        if handler is routes.create_contacts and server.faults.drop():
+            # stored, but the answer is lost: the client cannot tell whether anything was created
+            self.close_connection = True
+            return None
+        return self._answer(200, {"error": False, "data": data})
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 0, db: str = ":memory:", api_key: str = SANDBOX_KEY,
+          faults: Faults | None = None, clock: Callable[[], float] = time.monotonic,
+          sleep: Callable[[float], None] = time.sleep, now: Callable[[], datetime] = utc_now,
+          log: Callable[[str], None] | None = None) -> SandboxServer:
+    """Return a sandbox already serving on a background thread (port 0 picks a free port: see `.port`).
+
+    `db` is ``":memory:"`` or a SQLite file kept between runs; `clock` and `sleep` drive the rate limit and
+    latency (inject them to run in virtual time); `now` stamps created_at; `log` receives one line per request.
+    """
+    state = FaultState(faults or Faults(), clock=clock, sleep=sleep)
+    return SandboxServer(host, port, store=Store(db, now=now), api_key=api_key, faults=state, log=log).start()
+
+
+def run_sandbox(*, host: str = "127.0.0.1", port: int = DEFAULT_PORT, db: str = ":memory:",
+                api_key: str = SANDBOX_KEY, faults: Faults | None = None,
+                on_ready: Callable[[SandboxServer], None] | None = None,
+                log: Callable[[str], None] | None = None) -> None:
+    """Return after Ctrl-C, having served the sandbox in the foreground (for ``dex-import sandbox``).
+
+    `on_ready` is called once the server listens, so the CLI can print its URL and key.
+    """
+    server = serve(host=host, port=port, db=db, api_key=api_key, faults=faults, log=log)
+    try:
+        if on_ready is not None:
+            on_ready(server)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()

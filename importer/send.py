@@ -1,0 +1,388 @@
+"""Send contacts to Dex in batches: paced, retried only when surely safe, never blindly created twice.
+
+`send_contacts` takes ``(key, contact)`` pairs and ends each key as `Created(dex_id)`, `Failed(message)` or
+`Unknown(reason)`:
+
+- batches of at most 100, `concurrency` requests in flight, paced by `Pacer` (AIMD: on 429 honour Retry-After
+  and slow down, then ramp back up);
+- a batch that surely created nothing (`SurelyNotCreated`) is sent again after a backoff with jitter;
+- a batch whose outcome is unknown (`OutcomeUnknown`) is never sent again as is: once no other create is in
+  flight, its contacts are looked up (`find_created`) and only those not found are sent again;
+- a batch answered 400 is split in halves until each bad contact is alone and `Failed` with Dex's message.
+
+A journal hooks in through `SendHooks`: `before_send` runs before each request goes out, `settled` when a
+batch's answer has decided some of its keys (the keys it leaves out are surely not created and go out again in
+a later batch). Hooks and `on_progress` are called one at a time, from worker threads.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Generic, TypeVar
+
+from importer.client import (
+    AuthError,
+    DexClient,
+    DexError,
+    NotFound,
+    OutcomeUnknown,
+    Rejected,
+    SurelyNotCreated,
+)
+from importer.lookup import find_created
+from importer.model import Contact
+from importer.outcomes import (
+    Batch,
+    Created,
+    Failed,
+    Outcome,
+    Progress,
+    SendHooks,
+    SendPolicy,
+    SendResult,
+    SendStats,
+    Unknown,
+)
+from importer.pacing import Pacer, Slot
+
+__all__ = ["Batch", "Created", "Failed", "Outcome", "Progress", "SendHooks", "SendPolicy", "SendResult",
+           "SendStats", "Unknown", "send_contacts"]
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+
+
+@dataclass
+class _Work:
+    """Entries (indexes into the run's input) to send together, and the attempts so far."""
+
+    entries: list[int]
+    attempts: int = 0
+    rate_limited: int = 0
+
+
+@dataclass
+class _Pending:
+    """A batch whose answer was lost, waiting for a quiet moment to be looked up."""
+
+    batch: Batch[int]
+    sent_at: datetime
+    reason: str
+
+
+@dataclass
+class _Counters:
+    requests: int = 0
+    rate_limited: int = 0
+    retries: int = 0
+    lookups: int = 0
+    splits: int = 0
+    numbers: Iterator[int] = field(default_factory=lambda: iter(range(1, 1 << 62)))
+
+
+class _Run(Generic[K]):
+    """The shared state of one `send_contacts` call; its workers run `work()` on threads."""
+
+    def __init__(self, items: Iterable[tuple[K, Contact]], client: DexClient, *, batch_size: int,
+                 policy: SendPolicy, pacer: Pacer, sleep: Callable[[float], None], rng: random.Random,
+                 now: Callable[[], datetime], hooks: SendHooks[K], on_progress: Callable[[Progress], None] | None,
+                 stop: threading.Event) -> None:
+        self.input = iter(items)
+        self.client, self.batch_size, self.policy, self.pacer = client, batch_size, policy, pacer
+        self.sleep, self.rng, self.now, self.hooks, self.on_progress, self.stop = sleep, rng, now, hooks, \
+            on_progress, stop
+        self.keys: list[K] = []
+        self.contacts: list[Contact] = []
+        self.outcomes: dict[int, Outcome] = {}
+        self.rounds: dict[int, int] = {}
+        self.claimed: set[str] = set()
+        self.tally: dict[type, int] = {Created: 0, Failed: 0, Unknown: 0}
+        self.looked_for: set[int] = set()  # entries whose create lost its answer
+        self.queue: deque[_Work] = deque()
+        self.pending: list[_Pending] = []
+        self.in_flight = 0
+        self.looking = False
+        self.exhausted = False
+        self.aborted: str | None = None
+        self.error: BaseException | None = None
+        self.counters = _Counters()
+        self.cond = threading.Condition()
+        self.hook_lock = threading.Lock()
+
+    # -- scheduling ----------------------------------------------------------------------------------------
+
+    def _next(self) -> _Work | list[_Pending] | None:
+        """Return the next thing to do: a batch to send, unknown batches to look up, or None when done."""
+        with self.cond:
+            while True:
+                if self.aborted or self.error:
+                    return None
+                if self.pending:
+                    # look up only when no create is in flight: an answer still on its way could claim the
+                    # very contact the lookup would find
+                    if self.in_flight == 0 and not self.looking:
+                        self.looking, pending, self.pending = True, self.pending, []
+                        return pending
+                elif not self.looking and not self.stop.is_set():
+                    work = self.queue.popleft() if self.queue else self._read_input()
+                    if work is not None:
+                        self.in_flight += 1
+                        return work
+                if not self.looking and self.in_flight == 0 and not self.pending and \
+                        (self.stop.is_set() or (self.exhausted and not self.queue)):
+                    return None
+                # a timeout too, so that a `stop` set from outside is noticed even when nothing else happens
+                self.cond.wait(timeout=0.5)
+
+    def _read_input(self) -> _Work | None:
+        entries: list[int] = []
+        while not self.exhausted and len(entries) < self.batch_size:
+            try:
+                key, contact = next(self.input)
+            except StopIteration:
+                self.exhausted = True
+                break
+            self.keys.append(key)
+            self.contacts.append(contact)
+            entries.append(len(self.keys) - 1)
+        return _Work(entries) if entries else None
+
+    def _finish(self, *, requeue: Iterable[_Work] = (), pending: _Pending | None = None, sent: bool = True) -> None:
+        with self.cond:
+            self.queue.extendleft(reversed(list(requeue)))
+            if pending is not None:
+                self.pending.append(pending)
+            if sent:
+                self.in_flight -= 1
+            else:
+                self.looking = False
+            self.cond.notify_all()
+
+    def work(self) -> None:
+        """Run one worker until the run is done (called on each worker thread)."""
+        try:
+            while (task := self._next()) is not None:
+                if isinstance(task, _Work):
+                    self._send(task)
+                else:
+                    self._look_up(task)
+        except BaseException as exc:  # noqa: BLE001 - a bug or a failing input: stop all, re-raised by the caller
+            with self.cond:
+                self.error = self.error or exc
+                self.cond.notify_all()
+
+    def _abort(self, exc: DexError) -> None:
+        with self.cond:
+            self.aborted = self.aborted or exc.describe()
+            self.cond.notify_all()
+
+    # -- sending -------------------------------------------------------------------------------------------
+
+    def _batch(self, entries: list[int]) -> Batch[int]:
+        with self.cond:
+            number = next(self.counters.numbers)
+        return Batch(number, tuple(entries), tuple(self.contacts[i] for i in entries))
+
+    def _settle(self, batch: Batch[int], decided: dict[int, Outcome]) -> None:
+        with self.hook_lock:
+            for index, outcome in decided.items():
+                self.outcomes[index] = outcome
+                if isinstance(outcome, Created):
+                    self.claimed.add(outcome.dex_id)
+            self.hooks.settled(Batch(batch.number, tuple(self.keys[i] for i in batch.keys), batch.contacts),
+                               {self.keys[i]: o for i, o in decided.items()})
+            for outcome in decided.values():
+                self.tally[type(outcome)] += 1
+            if self.on_progress is not None and decided:
+                self.on_progress(Progress(self.tally[Created], self.tally[Failed], self.tally[Unknown],
+                                          len(decided), self.pacer.rate))
+
+    def _send(self, work: _Work) -> None:
+        batch = self._batch(work.entries)
+        with self.hook_lock:
+            self.hooks.before_send(Batch(batch.number, tuple(self.keys[i] for i in batch.keys), batch.contacts))
+        slot = self.pacer.wait()
+        sent_at = self.now()
+        with self.cond:
+            self.counters.requests += 1
+        try:
+            created = self.client.create_contacts(list(batch.contacts))
+        except SurelyNotCreated as exc:
+            return self._retry(work, batch, exc, slot)
+        except OutcomeUnknown as exc:
+            self._settle(batch, {})  # nothing decided yet: the lookup will
+            with self.cond:
+                self.looked_for.update(batch.keys)
+            return self._finish(pending=_Pending(batch, sent_at, exc.describe()))
+        except (AuthError, NotFound) as exc:
+            # the key or the URL is wrong: every batch would meet the same answer
+            self._settle(batch, {})
+            self._abort(exc)
+            return self._finish()
+        except Rejected as exc:
+            self.pacer.answered(slot)
+            if exc.status_code is not None and exc.status_code < 400:
+                self._settle(batch, {})  # a redirect: the API URL is wrong for every batch
+                self._abort(exc)
+                return self._finish()
+            return self._split(work, batch, exc)
+        self.pacer.answered(slot)
+        self._settle(batch, {i: Created(str(c["id"])) for i, c in zip(batch.keys, created)})
+        self._finish()
+
+    def _retry(self, work: _Work, batch: Batch[int], exc: SurelyNotCreated, slot: Slot) -> None:
+        throttled = exc.status_code in (429, 503)
+        if throttled:
+            self.pacer.throttled(slot, exc.retry_after)
+        with self.cond:
+            self.counters.retries += 1
+            self.counters.rate_limited += exc.status_code == 429
+        work.rate_limited += exc.status_code == 429
+        work.attempts += exc.status_code != 429
+        if work.attempts >= self.policy.max_attempts or work.rate_limited >= self.policy.max_rate_limited:
+            message = f"not created: gave up after {work.attempts + work.rate_limited} tries: {exc.describe()}"
+            self._settle(batch, {i: Failed(message) for i in work.entries})
+            return self._finish()
+        self._settle(batch, {})
+        if exc.status_code != 429:
+            cap = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** work.attempts)
+            self.sleep(max(exc.retry_after or 0.0, self.rng.uniform(0, cap)))
+        self._finish(requeue=[work])
+
+    def _split(self, work: _Work, batch: Batch[int], exc: Rejected) -> None:
+        if len(work.entries) == 1:
+            self._settle(batch, {work.entries[0]: Failed(exc.message)})
+            return self._finish()
+        self._settle(batch, {})
+        half = len(work.entries) // 2
+        with self.cond:
+            self.counters.splits += 1
+        self._finish(requeue=[_Work(work.entries[:half]), _Work(work.entries[half:])])
+
+    # -- unknown outcomes ----------------------------------------------------------------------------------
+
+    def read(self, call: Callable[[], T]) -> T:
+        """Return the result of a read-only call, retried (paced, with backoff) while Dex cannot answer."""
+        attempt = rate_limited = 0
+        while True:
+            slot = self.pacer.wait()
+            with self.cond:
+                self.counters.requests += 1
+            try:
+                result = call()
+            except (SurelyNotCreated, OutcomeUnknown) as exc:
+                attempt += exc.status_code != 429
+                rate_limited += exc.status_code == 429
+                if exc.status_code in (429, 503):
+                    self.pacer.throttled(slot, exc.retry_after)
+                with self.cond:
+                    self.counters.rate_limited += exc.status_code == 429
+                if attempt >= self.policy.max_attempts or rate_limited >= self.policy.max_rate_limited:
+                    raise
+                if exc.status_code != 429:
+                    cap = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** attempt)
+                    self.sleep(max(exc.retry_after or 0.0, self.rng.uniform(0, cap)))
+                continue
+            self.pacer.answered(slot)
+            return result
+
+    def _look_up(self, pending: list[_Pending]) -> None:
+        entries = [i for p in pending for i in p.batch.keys]
+        since = min(p.sent_at for p in pending) - self.policy.clock_skew
+        with self.cond:
+            self.counters.lookups += 1
+        try:
+            with self.hook_lock:
+                claimed = frozenset(self.claimed)
+            found = find_created([self.contacts[i] for i in entries], self.client, since=since,
+                                 exclude=claimed, read=self.read)
+        except DexError as exc:
+            if isinstance(exc, AuthError):
+                self._abort(exc)
+            found = [Unknown(f"no answer, and the lookup failed: {exc.describe()}") for _ in entries]
+        by_entry = dict(zip(entries, found))
+        resend: list[int] = []
+        for p in pending:
+            decided: dict[int, Outcome] = {}
+            for i in p.batch.keys:
+                self.rounds[i] = self.rounds.get(i, 0) + 1
+                outcome = by_entry[i]
+                if outcome is not None:
+                    decided[i] = outcome
+                elif self.rounds[i] >= self.policy.lookup_rounds:
+                    decided[i] = Failed(f"not created: sent {self.rounds[i]} times without an answer ({p.reason})")
+                else:
+                    resend.append(i)
+            self._settle(p.batch, decided)
+        size = self.batch_size
+        self._finish(requeue=[_Work(resend[s:s + size]) for s in range(0, len(resend), size)], sent=False)
+
+
+def utc_now() -> datetime:
+    """Return the current time in UTC (the default wall clock, compared with Dex's created_at)."""
+    return datetime.now(timezone.utc)
+
+
+def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batch_size: int = 100,
+                  concurrency: int = 4, sleep: Callable[[float], None] = time.sleep,
+                  clock: Callable[[], float] = time.monotonic, now: Callable[[], datetime] = utc_now,
+                  rng: random.Random | None = None, on_progress: Callable[[Progress], None] | None = None,
+                  hooks: SendHooks[K] | None = None, stop: threading.Event | None = None,
+                  policy: SendPolicy | None = None, check_key: bool = True) -> SendResult[K]:
+    """Return each key's outcome after creating the contacts in Dex, in batches, exactly once.
+
+    The key is checked first (``GET /users/me``): AuthError before any contact is read or sent. A key
+    refused mid-run stops the run (`SendResult.stopped`); keys read but not sent then end `Failed`.
+    Setting `stop` sends no new batch; lost answers are still looked up. `sleep`, `clock` (monotonic),
+    `now` (wall clock) and `rng` are injectable so tests run fast and repeatable.
+    """
+    if not 1 <= batch_size <= 100:
+        raise ValueError(f"batch_size must be between 1 and 100, got {batch_size}")
+    policy = policy or SendPolicy()
+    started = clock()
+    pacer = Pacer(rate=policy.initial_rate, min_rate=policy.min_rate, max_rate=policy.max_rate,
+                  clock=clock, sleep=sleep)
+    run: _Run[K] = _Run(items, client, batch_size=batch_size, policy=policy, pacer=pacer, sleep=sleep,
+                        rng=rng or random.Random(0), now=now, hooks=hooks or SendHooks(),
+                        on_progress=on_progress, stop=stop or threading.Event())
+    if check_key:
+        run.read(client.me)
+    threads = [threading.Thread(target=run.work, name=f"dex-send-{n}", daemon=True)
+               for n in range(max(1, concurrency))]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(timeout=0.2)
+    except KeyboardInterrupt:
+        # Ctrl-C: no new batches; in-flight ones finish and lost answers are looked up
+        run.stop.set()
+        with run.cond:
+            run.cond.notify_all()
+        for thread in threads:
+            thread.join()
+    if run.error is not None:
+        raise run.error
+    unsettled = [i for i in range(len(run.keys)) if i not in run.outcomes]
+    stopped = run.aborted
+    if stopped is None and run.stop.is_set() and (unsettled or not run.exhausted):
+        stopped = "stopped before every contact was sent"
+    outcomes: dict[K, Outcome] = {}
+    for i, key in enumerate(run.keys):
+        if i in run.outcomes:
+            outcomes[key] = run.outcomes[i]
+        elif i in run.looked_for:
+            # its create lost its answer and the run ended before a lookup could tell
+            outcomes[key] = Unknown(f"no answer from Dex, and not looked up: {stopped}")
+        else:
+            outcomes[key] = Failed(f"not sent: {stopped}")
+    c = run.counters
+    stats = SendStats(c.requests, c.rate_limited, c.retries, c.lookups, c.splits, clock() - started)
+    return SendResult(outcomes, stats, stopped)

@@ -1,0 +1,211 @@
+"""send_contacts against the sandbox over real HTTP, in virtual time: exactly once under every fault."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from importer.client import AuthError, DexClient
+from importer.model import Contact
+from importer.pacing import Pacer
+from importer.sandbox import Faults, SandboxServer, VirtualTime
+from importer.send import (
+    Batch,
+    Created,
+    Failed,
+    Outcome,
+    SendHooks,
+    SendPolicy,
+    SendResult,
+    Unknown,
+    send_contacts,
+)
+
+Start = Callable[..., SandboxServer]
+
+
+def people(count: int) -> list[tuple[int, Contact]]:
+    """Return `count` distinct fictitious people: a third with an email, a third with a LinkedIn handle,
+    a third with a name only (found again only through the contact list)."""
+    items: list[tuple[int, Contact]] = []
+    for n in range(count):
+        contact: Contact = {"first_name": f"Person{n:04d}", "last_name": "Example"}
+        if n % 3 == 0:
+            contact["contact_emails"] = [{"email": f"person{n}@example.com", "ranking": 0}]
+        elif n % 3 == 1:
+            contact["linkedin"] = f"person-{n}"
+        items.append((n, contact))
+    return items
+
+
+def send(server: SandboxServer, items: Any, vt: VirtualTime, **options: Any) -> SendResult[Any]:
+    """Return the result of sending `items` to `server` in virtual time."""
+    options.setdefault("rng", random.Random(7))
+    with DexClient(options.pop("key", server.api_key), api_url=server.url, timeout=10) as client:
+        return send_contacts(items, client, sleep=vt.sleep, clock=vt.clock, **options)
+
+
+def test_every_valid_contact_is_created_exactly_once_under_503s_429s_and_dropped_answers(
+        dex_sandbox_factory: Start, virtual_time: VirtualTime) -> None:
+    server = dex_sandbox_factory(faults=Faults(rate_limit=5, burst=2, error_rate=0.2, drop_after_store=0.2, seed=11))
+    items = people(600)
+    result = send(server, items, virtual_time, batch_size=10, policy=SendPolicy(initial_rate=8))
+    assert server.stats.rate_limited > 0 and server.stats.unavailable > 0 and server.stats.dropped > 0
+    assert result.stopped is None
+    assert (len(result.created), len(result.failed), len(result.unknown)) == (600, 0, 0)
+    stored = server.store.contacts()
+    assert sorted(c["first_name"] for c in stored) == [c["first_name"] for _, c in items]
+    assert {k: o.dex_id for k, o in result.created.items()} == {  # type: ignore[union-attr]
+        int(c["first_name"][6:]): c["id"] for c in stored}
+    assert result.stats.lookups > 0 and result.stats.rate_limited > 0
+
+
+def test_a_batch_with_one_invalid_contact_creates_the_others(dex_sandbox: SandboxServer,
+                                                             virtual_time: VirtualTime) -> None:
+    items = people(40)
+    items[17] = (17, {"full_name": "Rui Costa", "birthday": "03/07/1984"})
+    result = send(dex_sandbox, items, virtual_time, batch_size=20)
+    assert result.failed == {17: Failed("contacts[0].birthday: expected YYYY-MM-DD, got '03/07/1984'")}
+    assert len(result.created) == 39
+    assert dex_sandbox.store.count() == 39
+    assert result.stats.splits == 4  # 20 -> 10 -> 5 -> 3 -> 1
+
+
+def test_a_bad_key_stops_before_any_contact_is_read_or_sent(dex_sandbox: SandboxServer,
+                                                            virtual_time: VirtualTime) -> None:
+    read: list[int] = []
+
+    def lazily() -> Iterator[tuple[int, Contact]]:
+        for key, contact in people(5):
+            read.append(key)
+            yield key, contact
+
+    with pytest.raises(AuthError) as caught:
+        send(dex_sandbox, lazily(), virtual_time, key="dex_revoked_0000")
+    assert caught.value.status_code == 401
+    assert read == []
+    assert dex_sandbox.store.count() == 0 and dex_sandbox.stats.requests == 1
+
+
+def test_the_key_is_found_in_no_output_log_or_result(dex_sandbox_factory: Start, virtual_time: VirtualTime,
+                                                     caplog: pytest.LogCaptureFixture,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    caplog.set_level(logging.DEBUG)
+    server = dex_sandbox_factory(faults=Faults(rate_limit=5, burst=2, error_rate=0.3, drop_after_store=0.3, seed=3))
+    items = people(60) + [(999, {"full_name": "Ada Vance", "birthday_year": "1984"})]
+    result = send(server, items, virtual_time, batch_size=7)
+    with pytest.raises(AuthError) as caught:
+        send(server, people(3), virtual_time, key="dex_not_the_right_key")
+    captured = capsys.readouterr()
+    texts = [caplog.text, captured.out, captured.err, repr(result), str(caught.value), repr(caught.value)]
+    assert all(server.api_key not in text for text in texts)
+    assert all("dex_not_the_right_key" not in text for text in texts)
+    assert result.failed == {999: Failed("contacts[0].birthday_year: expected a year between 1 and 9999, got '1984'")}
+
+
+def test_lost_answers_are_looked_up_and_never_sent_twice(dex_sandbox_factory: Start,
+                                                         virtual_time: VirtualTime) -> None:
+    # every create is stored and then loses its answer: only lookups can tell what happened
+    server = dex_sandbox_factory(faults=Faults(drop_after_store=1.0))
+    result = send(server, people(30), virtual_time, batch_size=10)
+    stored = {c["first_name"]: c["id"] for c in server.store.contacts()}
+    assert len(stored) == 30 and server.store.count() == 30
+    assert {k: o for k, o in result.outcomes.items()} == {
+        n: Created(stored[f"Person{n:04d}"]) for n in range(30)}
+    assert result.stats.lookups >= 1
+
+
+def test_a_contact_that_matches_two_new_contacts_is_unknown_not_duplicated(
+        dex_sandbox_factory: Start, virtual_time: VirtualTime) -> None:
+    server = dex_sandbox_factory(faults=Faults(drop_after_store=1.0))
+    twins = [(1, {"full_name": "Rui Costa"}), (2, {"full_name": "Rui Costa"})]
+    result = send(server, twins, virtual_time)
+    assert result.outcomes == {n: Unknown("2 contacts with its name were created since the batch was sent")
+                               for n in (1, 2)}
+    assert server.store.count() == 2
+
+
+def test_an_older_contact_with_the_same_email_is_not_taken_for_the_new_one(
+        dex_sandbox_factory: Start, virtual_time: VirtualTime) -> None:
+    last_year = datetime.now(timezone.utc) - timedelta(days=365)
+    clock = iter([last_year])
+    server = dex_sandbox_factory(faults=Faults(drop_after_store=1.0),
+                                 now=lambda: next(clock, datetime.now(timezone.utc)))
+    ada = {"full_name": "Ada Vance", "contact_emails": [{"email": "ada.vance@example.com"}]}
+    old = server.store.create_contacts([ada])[0]["id"]
+    result = send(server, [("ada", ada)], virtual_time)
+    new = [c["id"] for c in server.store.contacts() if c["id"] != old]
+    assert result.outcomes == {"ada": Created(new[0])} and len(new) == 1
+
+
+def test_a_server_that_keeps_failing_gives_up_with_failed_not_unknown(dex_sandbox_factory: Start,
+                                                                      virtual_time: VirtualTime) -> None:
+    server = dex_sandbox_factory(faults=Faults(error_rate=1.0))
+    result = send(server, people(3), virtual_time, check_key=False)
+    assert set(result.outcomes.values()) == {Failed(
+        "not created: gave up after 6 tries: Dex answered 503 to POST /contacts/: service unavailable, try again "
+        "later")}
+    assert server.store.count() == 0
+    # backoff grows with jitter, and never sleeps beyond its cap
+    assert max(virtual_time.slept) <= SendPolicy().backoff_max
+
+
+class Journal(SendHooks[int]):
+    """Records the hook calls, as a journal would."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int, tuple[int, ...]]] = []
+        self.outcomes: dict[int, Outcome] = {}
+
+    def before_send(self, batch: Batch[int]) -> None:
+        self.events.append(("sent", batch.number, batch.keys))
+
+    def settled(self, batch: Batch[int], outcomes: dict[int, Outcome]) -> None:
+        assert ("sent", batch.number, batch.keys) in self.events
+        assert not set(outcomes) & set(self.outcomes), "a key settled twice"
+        self.outcomes.update(outcomes)
+        self.events.append(("settled", batch.number, tuple(outcomes)))
+
+
+def test_hooks_see_each_batch_before_it_is_sent_and_each_key_settle_once(
+        dex_sandbox_factory: Start, virtual_time: VirtualTime) -> None:
+    server = dex_sandbox_factory(faults=Faults(error_rate=0.2, drop_after_store=0.2, seed=5))
+    journal = Journal()
+    items = people(50)
+    items[9] = (9, {"full_name": "Ada Vance", "starred": "yes"})
+    progress: list[int] = []
+    result = send(server, items, virtual_time, batch_size=8, hooks=journal,
+                  on_progress=lambda p: progress.append(p.newly_settled))
+    assert journal.outcomes == result.outcomes
+    assert sum(progress) == 50
+    sent = [e for e in journal.events if e[0] == "sent"]
+    assert len({number for _, number, _ in sent}) == len(sent)
+
+
+def test_a_stop_sends_no_new_batch(dex_sandbox: SandboxServer, virtual_time: VirtualTime) -> None:
+    stop = threading.Event()
+    stop.set()
+    result = send(dex_sandbox, people(10), virtual_time, stop=stop)
+    assert result.stopped == "stopped before every contact was sent"
+    assert dex_sandbox.store.count() == 0
+
+
+def test_the_pace_slows_once_per_round_of_429s_honours_retry_after_and_ramps_up(
+        virtual_time: VirtualTime) -> None:
+    pacer = Pacer(rate=10, min_rate=0.1, max_rate=100, clock=virtual_time.clock, sleep=virtual_time.sleep)
+    first, second = pacer.wait(), pacer.wait()
+    assert second.start - first.start == pytest.approx(0.1)
+    pacer.throttled(first, 2.0)
+    pacer.throttled(second, 2.0)  # the same burst: no second cut
+    assert pacer.rate == pytest.approx(7.0)
+    after = pacer.wait()
+    assert after.start >= second.start + 2.0
+    for _ in range(70):
+        pacer.answered(pacer.wait())
+    assert pacer.rate == pytest.approx(14.0, abs=1.0)  # about +1 request/s per second once out of slow start
