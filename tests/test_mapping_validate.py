@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from importer.errors import MappingError
-from importer.mapping.load import builtin_mappings, get_mapping, load_mapping_file, parse_mapping
+from importer.mapping.load import (
+    builtin_mappings,
+    get_mapping,
+    load_mapping_file,
+    parse_mapping,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mappings"
 

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from importer.normalize.dates import NO_YEAR, Birthday, parse_birthday, parse_date, parse_datetime
+from importer.normalize.dates import (
+    NO_YEAR,
+    Birthday,
+    parse_birthday,
+    parse_date,
+    parse_datetime,
+)
 
 TODAY = date(2025, 6, 1)
 

@@ -8,8 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from importer.normalize.handles import (clean_website, facebook_handle, instagram_handle, linkedin_handle,
-                                        telegram_handle, tiktok_handle, twitter_handle, youtube_handle)
+from importer.normalize.handles import (
+    clean_website,
+    facebook_handle,
+    instagram_handle,
+    linkedin_handle,
+    telegram_handle,
+    tiktok_handle,
+    twitter_handle,
+    youtube_handle,
+)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
