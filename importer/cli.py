@@ -7,6 +7,7 @@ Every error the library raises on purpose becomes one line on stderr and a named
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -15,6 +16,8 @@ from typing import Any, NoReturn, TextIO
 
 from importer.errors import ImporterError, MappingError, UsageError
 from importer.exitcodes import ExitCode
+
+DEFAULT_API_URL = "https://api.prod.getdex.com/v1"
 
 PROG = "dex-import"
 
@@ -43,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--encoding", metavar="CODEC", help="text encoding (default: detected)")
         p.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected)")
 
+    def sending(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--token", metavar="KEY", help="Dex API key (default: $DEX_API_KEY)")
+        p.add_argument("--api-url", metavar="URL", help=f"Dex API base (default: $DEX_API_URL or {DEFAULT_API_URL})")
+        p.add_argument("--batch-size", type=int, default=100, metavar="N", help="contacts per request, 1-100")
+        p.add_argument("--concurrency", type=int, default=4, metavar="N", help="requests in flight (default 4)")
+
     p = sub.add_parser("preview", help="show what an import would create, without sending anything",
                        description="Read the files exactly as the import would and show the contacts, "
                        "counts, per-field fill counts and warnings. Nothing is sent.")
@@ -52,6 +61,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the whole summary as one JSON object")
     p.add_argument("--limit", type=int, default=10, metavar="N", help="contacts shown (default 10)")
     p.set_defaults(run=_preview)
+
+    p = sub.add_parser("import", help="create the contacts in Dex, exactly once, with a failure report",
+                       description="Send the contacts that `preview` shows to Dex's create call, in "
+                       "batches, and say what happened to every record. Failed rows go to a report you can "
+                       "fix and import again.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    reading(p)
+    sending(p)
+    p.add_argument("--report", metavar="PATH",
+                   help="where the failure report goes (default: beside the input, named after it and the run)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary on stderr")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--dry-run", action="store_true", help="show what would be sent, send nothing (= preview)")
+    p.set_defaults(run=_import)
+
+    p = sub.add_parser("sandbox", help="run a local Dex-compatible server to rehearse an import",
+                       description="Serve a Dex-compatible API on 127.0.0.1 (contacts kept in SQLite) until "
+                       "Ctrl-C. Point the importer at it with --api-url and --token.")
+    p.add_argument("--port", type=int, default=None, metavar="N", help="port (default 8765; 0 picks one)")
+    p.add_argument("--db", default=":memory:", metavar="PATH", help="SQLite file to keep contacts in")
+    p.add_argument("--key", default=None, metavar="KEY", help="the API key it accepts (default: shown)")
+    p.add_argument("--rate-limit", type=float, default=None, metavar="R",
+                   help="requests per second before answering 429 with Retry-After")
+    p.add_argument("--error-rate", type=float, default=0.0, metavar="P", help="share of requests answered 503")
+    p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="milliseconds every answer waits")
+    p.add_argument("--drop-rate", type=float, default=0.0, metavar="P",
+                   help="share of creates stored and then answered with a dropped connection")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random faults (default 0)")
+    p.set_defaults(run=_sandbox)
 
     p = sub.add_parser("detect", help="say which export a file is, which mapping reads it, and why",
                        description="Detect the format, encoding, delimiter and mapping of each file.")
@@ -79,9 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     mi.add_argument("--sheet", metavar="NAME", help="sheet of an .xlsx workbook")
     mi.set_defaults(run=_mapping_init)
 
-    p = sub.add_parser("demo", help="show the whole thing work on sample_data/, no Dex account needed",
-                       description="Preview every export in sample_data/ (a file NAME.mapping.yaml beside "
-                       "an export is its mapping).")
+    p = sub.add_parser("demo", help="import sample_data/ into a local Dex sandbox: no Dex account needed",
+                       description="Start a Dex sandbox on 127.0.0.1, import every export in sample_data/ "
+                       "into it (a NAME.mapping.yaml beside an export is its mapping), and show the result.")
     p.add_argument("--folder", metavar="DIR", help="the sample folder (default: ./sample_data)")
     p.add_argument("--region", metavar="CC", default="US",
                    help="country for phone numbers without +country code (default US)")
@@ -100,7 +139,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     err = stderr or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # argparse prints to sys.*
+            args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2), already printed
         return int(exc.code or 0)
     run: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.run
@@ -165,6 +205,89 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return summary.exit_code
 
 
+def _client(args: argparse.Namespace) -> Any:
+    from importer.client import DexClient
+
+    key = args.token or os.environ.get("DEX_API_KEY", "")
+    if not key:
+        raise UsageError("no API key: pass --token KEY or set DEX_API_KEY (keys are made in Dex under "
+                         "Settings > API); to rehearse without one, run `dex-import sandbox`")
+    return DexClient(key, api_url=args.api_url or os.environ.get("DEX_API_URL") or DEFAULT_API_URL)
+
+
+def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.preview import preview
+    from importer.render import import_text, preview_text
+    from importer.run import SendOptions, run_import
+
+    options = _read_options(args)
+    if not 1 <= args.batch_size <= 100:
+        raise UsageError(f"--batch-size {args.batch_size}: Dex takes 1 to 100 contacts a request")
+    if not 1 <= args.concurrency <= 32:
+        raise UsageError(f"--concurrency {args.concurrency}: use 1 to 32")
+    if args.dry_run:
+        summary = preview(args.files, options)
+        print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1) if args.json
+              else preview_text(summary), file=out)
+        return summary.exit_code
+    client = _client(args)
+    # The preview pass counts the contacts (for the progress bar's ETA) and shows them before asking.
+    summary = preview(args.files, options, sample=5)
+    if not args.yes and sys.stdin is not None and sys.stdin.isatty() and not args.json:
+        print(preview_text(summary), file=err)
+        answer = input(f"\nCreate {summary.contacts} contacts in Dex at {client.api_url}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print(f"{PROG}: nothing sent", file=err)
+            return ExitCode.OK
+    bar = _progress_bar(summary.contacts, err, quiet=args.quiet)
+    try:
+        with client:
+            result = run_import(args.files, client, read=options,
+                                send=SendOptions(args.batch_size, args.concurrency, args.report),
+                                on_progress=(lambda p: bar.update(p.newly_settled)) if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    if args.json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=1), file=out)
+    elif not args.quiet:
+        print(import_text(result, api_url=client.api_url), file=out)
+    return result.exit_code
+
+
+def _progress_bar(total: int, err: TextIO, *, quiet: bool) -> Any:
+    """Returns a tqdm bar on stderr, or None when quiet or stderr is not a terminal."""
+    if quiet or not (hasattr(err, "isatty") and err.isatty()):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="contact", file=err, dynamic_ncols=True, desc="Importing")
+
+
+def _sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.sandbox import DEFAULT_PORT, SANDBOX_KEY, Faults, run_sandbox
+
+    for name in ("error_rate", "drop_rate"):
+        if not 0 <= getattr(args, name) <= 1:
+            raise UsageError(f"--{name.replace('_', '-')} is a share between 0 and 1")
+    faults = Faults(rate_limit=args.rate_limit, error_rate=args.error_rate, latency_ms=args.latency,
+                    drop_after_store=args.drop_rate, seed=args.seed)
+
+    def ready(server: Any) -> None:
+        key = "the key you gave" if args.key else server.api_key  # the sandbox's own key is no secret
+        print(f"Dex sandbox listening on {server.url} (contacts in {args.db})\n"
+              f"Try: DEX_API_URL={server.url} DEX_API_KEY={key} {PROG} import FILE\n"
+              "Ctrl-C stops it.", file=out, flush=True)
+
+    try:
+        run_sandbox(port=DEFAULT_PORT if args.port is None else args.port, db=args.db,
+                    api_key=args.key or SANDBOX_KEY, faults=faults, on_ready=ready)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on port {args.port or DEFAULT_PORT}: {exc.strerror or exc}; "
+                         "pick another with --port") from None
+    return ExitCode.OK
+
+
 def _detect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from importer.pipeline import open_file
     from importer.render import detection_dict, detection_text
@@ -222,24 +345,17 @@ def _mapping_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pathlib import Path
 
+    from importer.demo import run_demo
     from importer.normalize.phones import check_region
-    from importer.pipeline import ReadOptions
-    from importer.preview import preview
-    from importer.render import preview_text
-    from importer.samples import find_sample_folder, sample_inputs
+    from importer.render import demo_text
+    from importer.samples import find_sample_folder
 
     folder = Path(args.folder) if args.folder else find_sample_folder()
-    region = check_region(args.region)
-    worst = ExitCode.OK
-    for path, mapping in sample_inputs(folder):
-        shown = os.path.relpath(path) if not path.is_absolute() or str(path).startswith(os.getcwd()) \
-            else str(path)
-        options = ReadOptions(region=region, mapping=str(mapping) if mapping else None)
-        summary = preview([shown], options, sample=5)
-        print(preview_text(summary, examples=2), file=out)
-        print("\n" + "=" * 100 + "\n", file=out)
-        worst = max(worst, summary.exit_code)
-    return worst
+    demo = run_demo(folder, region=check_region(args.region))
+    print(demo_text(demo), file=out)
+    # The samples hold a row with no name on purpose, to show the failure report: that is the demo
+    # working, so only a contact that did not arrive as expected makes it fail.
+    return ExitCode.OK if demo.result.count("failed") + demo.result.count("unknown") == 0 else ExitCode.PARTIAL
 
 
 def _formats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -6,10 +6,12 @@ This is the code that both `preview` and `import` run; the import only adds what
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from contextlib import closing
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Union
 
-from importer.detect import Detection, choose_mapping
+from importer.detect import GENERIC, Detection, choose_mapping
 from importer.errors import InputError, UsageError
 from importer.mapping.compile import Compiled, compile_mapping, fold
 from importer.mapping.apply import Mapped, apply_mapping
@@ -17,6 +19,7 @@ from importer.mapping.load import get_mapping
 from importer.mapping.model import Mapping
 from importer.mapping.validate import suggest
 from importer.model import Notice, Record
+from importer.report import MAPPING_COLUMN, REPORT_COLUMNS, is_report_header, restore, restore_record
 from importer.readers.csvfile import TableInfo, inspect_csv, read_csv
 from importer.readers.source import InputFile, open_input
 from importer.readers.vcard import CardFailure, read_vcard
@@ -44,6 +47,8 @@ class OpenedFile:
     info: TableInfo | None
     compiled: Compiled | None
     notices: list[Notice] = field(default_factory=list)
+    report: bool = False
+    options: ReadOptions = ReadOptions()
 
     @property
     def name(self) -> str:
@@ -67,17 +72,40 @@ def open_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()
                            delimiter=options.delimiter or (read.delimiter if read else None),
                            has_header=read.header if read else True,
                            columns=read.columns if read else None)
-    detection = choose_mapping(info, fmt=options.fmt, mapping=options.mapping)
+    report_of = _report_mapping(source, info) if is_report_header(info.header) else None
+    if report_of is not None and not (options.mapping or options.fmt):
+        detection = choose_mapping(info, fmt=GENERIC if report_of == GENERIC else None,
+                                   mapping=None if report_of == GENERIC else report_of)
+        detection = replace(detection, reason=f"a failure report of dex-import, read with its original "
+                                              f"mapping ({report_of})")
+    else:
+        detection = choose_mapping(info, fmt=options.fmt, mapping=options.mapping)
+    header = [c for c in info.header if c not in REPORT_COLUMNS] if report_of else list(info.header)
     _check_required(detection.mapping, info)
-    compiled = compile_mapping(detection.mapping, info.header)
-    opened = OpenedFile(source, detection, info, compiled, list(info.notices))
+    compiled = compile_mapping(detection.mapping, header)
+    opened = OpenedFile(source, detection, info, compiled, list(info.notices), report=report_of is not None,
+                        options=options)
     if not detection.mapping.builtin:
         opened.notices.extend(_absent_columns(compiled, info))
     return opened
 
 
+Input = Union[str, "os.PathLike[str]", tuple[Union[str, "os.PathLike[str]"], ReadOptions]]
+"""A file to read: its path, or its path with options of its own (e.g. its own mapping)."""
+
+
+def open_files(inputs: Sequence[Input], options: ReadOptions = ReadOptions()) -> list[OpenedFile]:
+    """Returns every input opened and detected, before any is read: a bad one stops the run first."""
+    opened = []
+    for item in inputs:
+        path, own = item if isinstance(item, tuple) else (item, options)
+        opened.append(open_file(path, own))
+    return opened
+
+
 def map_records(opened: OpenedFile, *, region: str | None = None) -> Iterator[Mapped]:
-    """Yields what each record of the file maps to, in file order."""
+    """Yields what each record of the file maps to, in file order (`region` defaults to the file's own)."""
+    region = region or opened.options.region
     if opened.compiled is None:
         yield from _map_vcard(opened, region=region)
         return
@@ -88,6 +116,8 @@ def map_records(opened: OpenedFile, *, region: str | None = None) -> Iterator[Ma
         records = read_csv(opened.input, opened.info)  # type: ignore[arg-type]
     compiled = opened.compiled
     for record in records:
+        if opened.report:  # a failure report: cells back as they were, the report's columns dropped
+            record = restore_record(record)
         yield apply_mapping(record, compiled, region=region)
 
 
@@ -99,7 +129,7 @@ def _open_vcard(source: InputFile, options: ReadOptions) -> OpenedFile:
         raise UsageError(f"{source.name} is a vCard file, not {options.fmt}: leave out --format")
     detection = Detection("vcard", mapping, reason if not options.mapping else
                           f"vCard file read with the mapping given with --mapping ({mapping.path})")
-    return OpenedFile(source, detection, None, None)
+    return OpenedFile(source, detection, None, None, options=options)
 
 
 def _map_vcard(opened: OpenedFile, *, region: str | None) -> Iterator[Mapped]:
@@ -121,6 +151,14 @@ def _map_vcard(opened: OpenedFile, *, region: str | None) -> Iterator[Mapped]:
         if compiled is None:
             compiled = cache[key] = compile_mapping(mapping, list(item.values))
         yield apply_mapping(item, compiled, region=region)
+
+
+def _report_mapping(source: InputFile, info: TableInfo) -> str | None:
+    """Returns the mapping a failure report names in its first row, or None when it names none."""
+    read = read_xlsx if source.kind == "xlsx" else read_csv
+    with closing(read(source, info)) as records:
+        first = next(records, None)
+    return restore(first.values.get(MAPPING_COLUMN, "")).strip() or None if first else None
 
 
 def _check_required(mapping: Mapping, info: TableInfo) -> None:

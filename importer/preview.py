@@ -8,16 +8,15 @@ previews in constant memory, and ``out`` receives each contact as one JSON line,
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from importer.exitcodes import ExitCode
 from importer.mapping.apply import Mapped
 from importer.model import Notice
-from importer.pipeline import OpenedFile, ReadOptions, map_records, open_file
+from importer.pipeline import Input, OpenedFile, ReadOptions, map_records, open_files
 
 MAX_NOTICES = 100_000
 
@@ -82,24 +81,27 @@ class Summary:
         }
 
 
-def preview(paths: Sequence[str | os.PathLike[str]], options: ReadOptions = ReadOptions(), *,
-            out: TextIO | None = None, sample: int = 10,
-            on_record: Callable[[Mapped], None] | None = None) -> Summary:
+def preview(paths: Sequence[Input], options: ReadOptions = ReadOptions(), *,
+            out: TextIO | None = None, sample: int = 10) -> Summary:
     """Returns the Summary of reading and mapping every file; writes contacts to `out` as JSON lines.
 
     Raises InputError/MappingError/UsageError before reading anything when a file or mapping is unusable:
     every file is opened and detected first, so a bad second file stops the run before the first is read.
     """
-    opened = [open_file(path, options) for path in paths]
+    opened = open_files(paths, options)
     summary = Summary()
     for item in opened:
-        _summarize_file(summary, item, map_records(item, region=options.region), out=out, sample=sample,
-                        on_record=on_record)
+        for m in tally(summary, item, sample=sample):
+            if out is not None and m.contact is not None:
+                out.write(json.dumps(m.contact, ensure_ascii=False) + "\n")
     return summary
 
 
-def _summarize_file(summary: Summary, opened: OpenedFile, mapped: Iterable[Mapped], *,
-                    out: TextIO | None, sample: int, on_record: Callable[[Mapped], None] | None) -> None:
+def tally(summary: Summary, opened: OpenedFile, *, sample: int = 10) -> Iterator[Mapped]:
+    """Yields what each record of `opened` maps to, counting it into `summary` on the way.
+
+    The import runs its records through this too, so its counts are the preview's, record for record.
+    """
     info = opened.info
     fs = FileSummary(opened.name, opened.detection.format, opened.detection.mapping.name,
                      opened.detection.reason, info.encoding if info else None,
@@ -109,8 +111,9 @@ def _summarize_file(summary: Summary, opened: OpenedFile, mapped: Iterable[Mappe
         _add_notice(summary, notice)
     columns = fs.columns
     is_empty = opened.compiled.is_empty if opened.compiled else (lambda v: not v.strip())
-    for m in mapped:
+    for m in map_records(opened):
         fs.records += 1
+        summary.records += 1
         for column, value in m.record.values.items():
             counts = columns.setdefault(column, [0, 0])
             if not is_empty(value):
@@ -129,16 +132,12 @@ def _summarize_file(summary: Summary, opened: OpenedFile, mapped: Iterable[Mappe
                 summary.unusable += 1
         else:
             fs.contacts += 1
+            summary.contacts += 1
             summary.fields.update(k for k, v in m.contact.items() if v not in (None, "", [], {}))
             summary.labels.update(m.labels)
             if len(summary.sample) < sample:
                 summary.sample.append(m)
-            if out is not None:
-                out.write(json.dumps(m.contact, ensure_ascii=False) + "\n")
-        if on_record is not None:
-            on_record(m)
-    summary.records += fs.records
-    summary.contacts += fs.contacts
+        yield m
 
 
 def _add_notice(summary: Summary, notice: Notice) -> None:

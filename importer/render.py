@@ -6,7 +6,7 @@ Pure functions from results to strings; only cli.py writes them anywhere.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
@@ -15,6 +15,10 @@ from importer.mapping.apply import Mapped
 from importer.model import Notice
 from importer.pipeline import OpenedFile
 from importer.preview import Summary
+from importer.run import ImportResult
+
+if TYPE_CHECKING:
+    from importer.demo import DemoResult
 
 EXAMPLES_PER_KIND = 5
 _SKIP_WORDS = {"no-name": "without a name", "unreadable-card": "unreadable cards"}
@@ -135,3 +139,45 @@ def detection_dict(opened: OpenedFile) -> dict[str, Any]:
                        for c in d.candidates],
         "notices": [n.as_dict() for n in opened.notices],
     }
+
+
+def import_text(result: ImportResult, *, api_url: str) -> str:
+    """Returns the summary of an import: created, skipped, failed, unknown, time taken, reports."""
+    counts = {s: result.count(s) for s in ("created", "skipped", "failed", "unknown")}
+    out = [f"Imported into {api_url}: created {counts['created']} · skipped {counts['skipped']} · "
+           f"failed {counts['failed']} · outcome unknown {counts['unknown']} · {result.seconds:.1f} s"]
+    if result.stopped:
+        out.append(f"Stopped early: {result.stopped}")
+    problems = [r for r in result.records if r.status in ("failed", "unknown")
+                or (r.status == "skipped" and r.message and "hidden" not in r.message)]
+    for r in problems[:EXAMPLES_PER_KIND * 2]:
+        out.append(f"  {r.file}:{r.line}: {r.status}: {r.message}")
+    if len(problems) > EXAMPLES_PER_KIND * 2:
+        out.append(f"  … and {len(problems) - EXAMPLES_PER_KIND * 2} more (all of them: --json, or the report)")
+    cards = {p[: -len(".vcf")] for p in result.reports if p.endswith(".vcf")}
+    for path in result.reports:
+        if path.endswith(".csv") and path[: -len(".csv")] in cards:
+            out.append(f"  why each card failed: {path}")
+        else:
+            out.append(f"Failure report: {path} (fix it, then run: dex-import import {path})")
+    return "\n".join(out)
+
+
+def demo_text(demo: DemoResult) -> str:
+    """Returns what `dex-import demo` prints: each file's format, the import, what the sandbox holds."""
+    result = demo.result
+    out = ["Every export in sample_data/, imported into a local Dex sandbox (no Dex account needed):", ""]
+    for f in result.summary.files:
+        skipped = sum(f.skipped.values())
+        out.append(f"  {f.file}: {f.format} · {f.records} records · {f.contacts} contacts"
+                   + (f" · {skipped} skipped" if skipped else ""))
+    out += ["", import_text(result, api_url=demo.api_url),
+            "(The sample Google export holds a row with only an email on purpose: it shows the failure report.)",
+            "",
+            f"The sandbox now holds {len(demo.stored)} contacts, for example:"]
+    rows = [[c.get("full_name", ""), cut(c.get("company") or "", 26), cut(c.get("job_title") or "", 26),
+             c.get("id", "")] for c in demo.stored[:8]]
+    out.append(tabulate(rows, headers=["name", "company", "job title", "Dex id"], tablefmt="simple"))
+    out += ["", "Next: dex-import preview YOUR_EXPORT, then dex-import import YOUR_EXPORT with --token "
+            "(or DEX_API_KEY)."]
+    return "\n".join(out)

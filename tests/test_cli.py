@@ -1,7 +1,7 @@
 """The `dex-import` command: exact messages and exit codes, help for every command, JSON equal to the library.
 
-Commands run in-process through `importer.cli.main(argv, stdout=, stderr=)`; argparse writes its own
-messages (--help, unknown options) to sys.stdout/sys.stderr, so `capsys` is read as well.
+Commands run in-process through `importer.cli.main(argv, stdout=, stderr=)`, which sends argparse's own
+messages (--help, unknown options) to those streams too; `capsys` is read as well, so nothing escapes.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def test_unusable_records_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize("argv,message", [
     (["preview", LINKEDIN, "--bogus"], "dex-import: unrecognized arguments: --bogus (see dex-import --help)\n"),
-    (["frobnicate"], "dex-import: argument COMMAND: invalid choice: 'frobnicate' (choose from 'preview', "
+    (["frobnicate"], "dex-import: argument COMMAND: invalid choice: 'frobnicate' (choose from 'preview', 'import', 'sandbox', "
                      "'detect', 'check-mapping', 'mapping', 'demo', 'formats') (see dex-import --help)\n"),
     ([], "dex-import: the following arguments are required: COMMAND (see dex-import --help)\n"),
     (["preview", LINKEDIN, "--region", "XX"],
@@ -152,8 +152,8 @@ def _commands() -> list[list[str]]:
 
 
 def test_every_command_is_listed() -> None:
-    assert _commands() == [["preview"], ["detect"], ["check-mapping"], ["mapping"], ["mapping", "init"],
-                           ["demo"], ["formats"]]
+    assert _commands() == [["preview"], ["import"], ["sandbox"], ["detect"], ["check-mapping"], ["mapping"],
+                           ["mapping", "init"], ["demo"], ["formats"]]
 
 
 @pytest.mark.parametrize("command", [[]] + _commands(), ids=lambda c: " ".join(c) or "dex-import")

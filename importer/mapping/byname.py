@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from importer.dexfields import SCALAR_FIELDS
+
 # Column names squashed to lower-case letters and digits -> where their values go.
 _NAME_PARTS = {
     "full": ("name", "fullname", "displayname", "contactname", "contact", "person", "fn"),
@@ -124,7 +126,11 @@ def _match(key: str, bare: str) -> tuple[str, str] | None:
         if key in names:
             return "name_parts", part
     for field, names in _FIELDS.items():
-        if key in names or key == squash(field):
+        if key in names:
+            return "fields", field
+    for field in SCALAR_FIELDS:
+        # A spreadsheet's own "ID" or "Source" column is not Dex's contact id or source.
+        if key == squash(field) and field not in ("id", "source", "image_source"):
             return "fields", field
     return None
 

@@ -1,0 +1,49 @@
+"""Returns the result of the demo: every export in sample_data/ imported into a local Dex sandbox.
+
+The whole product, end to end, with no Dex account: detection and mapping of each flavour, the import over
+real HTTP into the sandbox, the failure report. What the sandbox holds afterwards is read back from it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from importer.client import DexClient
+from importer.pipeline import Input, ReadOptions
+from importer.run import ImportResult, SendOptions, run_import
+from importer.sandbox import serve
+from importer.samples import sample_inputs
+
+
+@dataclass
+class DemoResult:
+    """The import's result, the sandbox's address, and the contacts it holds at the end."""
+
+    result: ImportResult
+    api_url: str
+    stored: list[dict[str, Any]]
+
+
+def run_demo(folder: Path, *, region: str | None = "US", report_dir: Path | None = None) -> DemoResult:
+    """Returns the result of importing every sample export in `folder` into a fresh sandbox."""
+    inputs: list[Input] = [(_shown(path), ReadOptions(region=region, mapping=_shown(m) if m else None))
+                           for path, m in sample_inputs(folder)]
+    reports = report_dir or Path(tempfile.mkdtemp(prefix="dex-import-demo-"))
+    server = serve(port=0)
+    try:
+        with DexClient(server.api_key, api_url=server.url) as client:
+            result = run_import(inputs, client, send=SendOptions(report=str(reports / "failures.csv")))
+        return DemoResult(result, server.url, server.store.contacts())
+    finally:
+        server.close()
+
+
+def _shown(path: Path) -> str:
+    """Returns the path relative to the current folder when it is below it, as a person would type it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
