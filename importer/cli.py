@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
+    def merging(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--no-merge", action="store_true",
+                       help="do not merge records of the same person (same email, LinkedIn handle, or phone "
+                            "and name) into one contact")
+
     def reading(p: argparse.ArgumentParser) -> None:
         p.add_argument("--format", dest="fmt", metavar="NAME",
                        help="read the files as this format instead of detecting it (see `formats`)")
@@ -57,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "counts, per-field fill counts and warnings. Nothing is sent.")
     p.add_argument("files", nargs="+", metavar="FILE")
     reading(p)
+    merging(p)
     p.add_argument("--out", metavar="FILE.jsonl", help="write every contact, one JSON object per line")
     p.add_argument("--json", action="store_true", help="print the whole summary as one JSON object")
     p.add_argument("--limit", type=int, default=10, metavar="N", help="contacts shown (default 10)")
@@ -68,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "fix and import again.")
     p.add_argument("files", nargs="+", metavar="FILE")
     reading(p)
+    merging(p)
     sending(p)
     p.add_argument("--report", metavar="PATH",
                    help="where the failure report goes (default: beside the input, named after it and the run)")
@@ -191,9 +198,9 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--limit must be 0 or more")
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:
-            summary = preview(args.files, options, out=handle, sample=args.limit)
+            summary = preview(args.files, options, out=handle, sample=args.limit, merge=not args.no_merge)
     else:
-        summary = preview(args.files, options, sample=args.limit)
+        summary = preview(args.files, options, sample=args.limit, merge=not args.no_merge)
     if args.json:
         data = summary.as_dict()
         data["out"] = os.fspath(args.out) if args.out else None
@@ -216,9 +223,11 @@ def _client(args: argparse.Namespace) -> Any:
 
 
 def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.pipeline import open_files
+    from importer.plan import make_plan
     from importer.preview import preview
     from importer.render import import_text, preview_text
-    from importer.run import SendOptions, run_import
+    from importer.run import SendOptions, send_plan
 
     options = _read_options(args)
     if not 1 <= args.batch_size <= 100:
@@ -226,28 +235,28 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not 1 <= args.concurrency <= 32:
         raise UsageError(f"--concurrency {args.concurrency}: use 1 to 32")
     if args.dry_run:
-        summary = preview(args.files, options)
+        summary = preview(args.files, options, merge=not args.no_merge)
         print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1) if args.json
               else preview_text(summary), file=out)
         return summary.exit_code
     client = _client(args)
-    # The preview pass counts the contacts (for the progress bar's ETA) and shows them before asking.
-    summary = preview(args.files, options, sample=5)
-    if not args.yes and sys.stdin is not None and sys.stdin.isatty() and not args.json:
-        print(preview_text(summary), file=err)
-        answer = input(f"\nCreate {summary.contacts} contacts in Dex at {client.api_url}? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print(f"{PROG}: nothing sent", file=err)
-            return ExitCode.OK
-    bar = _progress_bar(summary.contacts, err, quiet=args.quiet)
-    try:
-        with client:
-            result = run_import(args.files, client, read=options,
-                                send=SendOptions(args.batch_size, args.concurrency, args.report),
-                                on_progress=(lambda p: bar.update(p.newly_settled)) if bar else None)
-    finally:
-        if bar:
-            bar.close()
+    # The files are read once, into the plan: its counts drive the progress bar's ETA and the question.
+    with make_plan(open_files(args.files, options), merge=not args.no_merge, sample=5) as plan:
+        summary = plan.summary
+        if not args.yes and sys.stdin is not None and sys.stdin.isatty() and not args.json:
+            print(preview_text(summary), file=err)
+            answer = input(f"\nCreate {summary.contacts} contacts in Dex at {client.api_url}? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                print(f"{PROG}: nothing sent", file=err)
+                return ExitCode.OK
+        bar = _progress_bar(summary.contacts, err, quiet=args.quiet)
+        try:
+            with client:
+                result = send_plan(plan, client, send=SendOptions(args.batch_size, args.concurrency, args.report),
+                                   on_progress=(lambda p: bar.update(p.newly_settled)) if bar else None)
+        finally:
+            if bar:
+                bar.close()
     if args.json:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=1), file=out)
     elif not args.quiet:

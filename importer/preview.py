@@ -56,6 +56,8 @@ class Summary:
     fields: Counter[str] = field(default_factory=Counter)
     labels: Counter[str] = field(default_factory=Counter)
     photos_skipped: int = 0
+    merged: int = 0
+    merges: list[str] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     notice_kinds: Counter[str] = field(default_factory=Counter)
     sample: list[Mapped] = field(default_factory=list)
@@ -72,7 +74,8 @@ class Summary:
             "mapping": ", ".join(dict.fromkeys(f.mapping for f in self.files)),
             "records": self.records, "contacts": self.contacts,
             "skipped": sum(self.skipped.values()), "skipped_by_reason": dict(self.skipped),
-            "unusable": self.unusable, "fields": dict(self.fields), "labels": dict(self.labels),
+            "unusable": self.unusable, "merged": self.merged, "merges": self.merges,
+            "fields": dict(self.fields), "labels": dict(self.labels),
             "photos_skipped": self.photos_skipped,
             "files": [f.as_dict() for f in self.files],
             "warnings": [n.as_dict() for n in self.notices],
@@ -82,19 +85,22 @@ class Summary:
 
 
 def preview(paths: Sequence[Input], options: ReadOptions = ReadOptions(), *,
-            out: TextIO | None = None, sample: int = 10) -> Summary:
-    """Returns the Summary of reading and mapping every file; writes contacts to `out` as JSON lines.
+            out: TextIO | None = None, sample: int = 10, merge: bool = True) -> Summary:
+    """Returns the Summary of reading, mapping and deduplicating every file; writes the contacts to `out`
+    as JSON lines, exactly as the import would send them, in input order (a merged contact where its last
+    record stands).
 
     Raises InputError/MappingError/UsageError before reading anything when a file or mapping is unusable:
     every file is opened and detected first, so a bad second file stops the run before the first is read.
     """
+    from importer.plan import make_plan  # plan builds on tally below
+
     opened = open_files(paths, options)
-    summary = Summary()
-    for item in opened:
-        for m in tally(summary, item, sample=sample):
-            if out is not None and m.contact is not None:
-                out.write(json.dumps(m.contact, ensure_ascii=False) + "\n")
-    return summary
+    with make_plan(opened, merge=merge, sample=sample) as plan:
+        if out is not None:
+            for planned in plan.contacts():
+                out.write(json.dumps(planned.contact, ensure_ascii=False) + "\n")
+        return plan.summary
 
 
 def tally(summary: Summary, opened: OpenedFile, *, sample: int = 10) -> Iterator[Mapped]:

@@ -5,6 +5,7 @@ Pure functions from results to strings; only cli.py writes them anywhere.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ def cut(text: str, width: int = 28) -> str:
 
 def contact_rows(sample: list[Mapped]) -> str:
     """Returns a table of the first contacts: line, name, company, title, first email and phone."""
+    several = len({m.record.file for m in sample}) > 1
     rows = []
     for m in sample:
         c = m.contact or {}
@@ -39,11 +41,12 @@ def contact_rows(sample: list[Mapped]) -> str:
         phones = c.get("contact_phone_numbers", [])
         phone = phones[0].get("phone_number_sanitized") or phones[0]["phone_number"] if phones else ""
         more = len(emails) + len(phones) - (1 if emails else 0) - (1 if phones else 0)
-        rows.append([m.record.line, cut(c.get("full_name", "")), cut(c.get("company", ""), 22),
+        where = f"{os.path.basename(m.record.file)}:{m.record.line}" if several else m.record.line
+        rows.append([where, cut(c.get("full_name", "")), cut(c.get("company", ""), 22),
                      cut(c.get("job_title", ""), 22), cut(emails[0]["email"] if emails else "", 30),
                      phone, f"+{more}" if more > 0 else ""])
     return tabulate(rows, headers=["line", "name", "company", "job title", "email", "phone", "more"],
-                    tablefmt="simple")
+                    tablefmt="simple", disable_numparse=True)
 
 
 def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND) -> str:
@@ -59,6 +62,13 @@ def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND) -> str:
     out.append("")
     out.append(f"records {summary.records} · contacts {summary.contacts} · skipped {skipped}"
                + (f" ({reasons})" if reasons else "") + f" · warnings {sum(summary.notice_kinds.values())}")
+    if summary.merged:
+        were = "record was" if summary.merged == 1 else "records were"
+        out.append(f"merged: {summary.merged} {were} the same person as another and merged into one "
+                   "contact (--no-merge keeps them apart):")
+        out += [f"  {m}" for m in summary.merges[:examples * 2]]
+        if len(summary.merges) > examples * 2:
+            out.append(f"  … and {len(summary.merges) - examples * 2} more (all of them: --json)")
     if summary.sample:
         out += ["", f"First {len(summary.sample)} contacts:", contact_rows(summary.sample)]
     if summary.fields:

@@ -19,17 +19,13 @@ from typing import Any
 
 from importer.client import DexClient
 from importer.exitcodes import ExitCode
-from importer.mapping.apply import Mapped
-from importer.model import Contact, Record
-from importer.outcomes import Created, Failed, Progress, SendHooks, SendPolicy, Unknown
+from importer.model import Contact
+from importer.outcomes import Created, Failed, Progress, SendHooks, SendPolicy
 from importer.pipeline import Input, OpenedFile, ReadOptions, open_files
-from importer.preview import Summary, tally
+from importer.plan import Plan, Planned, make_plan
+from importer.preview import Summary
 from importer.report import FailedRecord, default_report_path, write_csv_report, write_vcard_report
 from importer.send import send_contacts
-
-Key = tuple[int, int]
-"""A record's key in a run: (index of its file, index of the record in the file)."""
-
 
 @dataclass(frozen=True)
 class SendOptions:
@@ -85,68 +81,69 @@ class ImportResult:
                 "records": [r.as_dict() for r in self.records]}
 
 
-def run_import(paths: Sequence[Input], client: DexClient, *,
-               read: ReadOptions = ReadOptions(), send: SendOptions = SendOptions(),
-               on_progress: Callable[[Progress], None] | None = None, stop: threading.Event | None = None,
-               hooks: SendHooks[Key] | None = None, clock: Callable[[], float] = time.monotonic,
-               now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-               sleep: Callable[[float], None] = time.sleep) -> ImportResult:
-    """Returns the result of importing `paths` into the Dex account of `client`.
+def run_import(paths: Sequence[Input], client: DexClient, *, read: ReadOptions = ReadOptions(),
+               send: SendOptions = SendOptions(), merge: bool = True, **sending: Any) -> ImportResult:
+    """Returns the result of importing `paths` into the Dex account of `client` (see `send_plan`).
 
-    Files are opened and detected before the key is checked, and the key before any contact is sent:
-    a bad file or a bad key stops the run with nothing sent (InputError, MappingError, AuthError).
+    Files are opened and detected before anything else: a bad file or mapping stops the run with nothing
+    sent (InputError, MappingError).
+    """
+    with make_plan(open_files(paths, read), merge=merge) as plan:
+        return send_plan(plan, client, send=send, **sending)
+
+
+def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(),
+              on_progress: Callable[[Progress], None] | None = None, stop: threading.Event | None = None,
+              hooks: SendHooks[int] | None = None, clock: Callable[[], float] = time.monotonic,
+              now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+              sleep: Callable[[float], None] = time.sleep) -> ImportResult:
+    """Returns the result of sending a plan's contacts to Dex and reporting the records that did not make it.
+
+    The key is checked before any contact is sent (AuthError). Each record ends created (with its Dex id;
+    records merged into one contact share it), skipped, failed or unknown.
     """
     started_at = now()
     started = clock()
-    opened = open_files(paths, read)
-    result = ImportResult(Summary())
-    pending: dict[Key, Record] = {}
-    skipped: dict[int, list[FailedRecord]] = {i: [] for i in range(len(opened))}
+    result = ImportResult(plan.summary)
+    failures: dict[str, list[FailedRecord]] = {}
+    for unused in plan.unused:
+        record = unused.record
+        result.records.append(RecordResult(record.file, record.line, "skipped", message=unused.message))
+        if not unused.expected:
+            failures.setdefault(record.file, []).append(FailedRecord(record, unused.message))
+    pending: dict[int, Planned] = {}
 
-    def items() -> Iterator[tuple[Key, Contact]]:
-        for index, item in enumerate(opened):
-            for number, m in enumerate(tally(result.summary, item, sample=0)):
-                if m.contact is not None:
-                    pending[(index, number)] = m.record
-                    yield (index, number), m.contact
-                else:
-                    result.records.append(_skipped(m))
-                    if not m.expected_skip:
-                        skipped[index].append(FailedRecord(m.record, _skip_message(m)))
+    def items() -> Iterator[tuple[int, Contact]]:
+        for planned in plan.contacts():
+            pending[planned.position] = planned
+            yield planned.position, planned.contact
 
     sent = send_contacts(items(), client, batch_size=send.batch_size, concurrency=send.concurrency,
                          on_progress=on_progress, hooks=hooks, stop=stop, policy=send.policy,
                          clock=clock, sleep=sleep, now=now)
-    failures = {i: list(v) for i, v in skipped.items()}
     for key, outcome in sent.outcomes.items():
-        record = pending[key]
-        if isinstance(outcome, Created):
-            result.records.append(RecordResult(record.file, record.line, "created", outcome.dex_id))
-        elif isinstance(outcome, Failed):
-            result.records.append(RecordResult(record.file, record.line, "failed", message=outcome.message))
-            failures[key[0]].append(FailedRecord(record, outcome.message))
-        elif isinstance(outcome, Unknown):
-            message = (f"outcome unknown ({outcome.reason}): it may already be in Dex; look for it there "
-                       "before importing this row again")
-            result.records.append(RecordResult(record.file, record.line, "unknown", message=message))
-            failures[key[0]].append(FailedRecord(record, message))
+        planned = pending[key]
+        first = planned.records[0]
+        for record in planned.records:
+            merged = f"merged into the contact of {first.file}:{first.line}" if record is not first else None
+            if isinstance(outcome, Created):
+                result.records.append(RecordResult(record.file, record.line, "created", outcome.dex_id, merged))
+                continue
+            if isinstance(outcome, Failed):
+                status, message = "failed", outcome.message
+            else:
+                status, message = "unknown", (f"outcome unknown ({outcome.reason}): it may already be in "
+                                              "Dex; look for it there before importing this row again")
+            result.records.append(RecordResult(record.file, record.line, status, message=message))
+            failures.setdefault(record.file, []).append(FailedRecord(record, message))
     result.records.sort(key=lambda r: (r.file, r.line))
     result.stopped = sent.stopped
-    for index, failed in failures.items():
-        if failed:
-            result.reports += _write_report(opened[index], failed, send.report, started_at,
-                                            several=len(opened) > 1)
+    by_name = {item.name: item for item in plan.opened}
+    for name, failed in failures.items():
+        result.reports += _write_report(by_name[name], failed, send.report, started_at,
+                                        several=len(plan.opened) > 1)
     result.seconds = clock() - started
     return result
-
-
-def _skipped(m: Mapped) -> RecordResult:
-    return RecordResult(m.record.file, m.record.line, "skipped", message=_skip_message(m))
-
-
-def _skip_message(m: Mapped) -> str:
-    reasons = [n.message for n in m.notices if n.kind in ("no-name", "unreadable-card")]
-    return reasons[0] if reasons else (m.skip or "skipped")
 
 
 def _write_report(opened: OpenedFile, failed: list[FailedRecord], chosen: str | None, started: datetime, *,

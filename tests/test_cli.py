@@ -46,7 +46,7 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_fine_run_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(capsys, "preview", LINKEDIN)
     assert (code, err) == (0, "")
-    assert "records 6 · contacts 5 · skipped 1 (1 hidden LinkedIn member" in out
+    assert "records 7 · contacts 6 · skipped 1 (1 hidden LinkedIn member" in out
 
 
 def test_unusable_records_exit_1(capsys: pytest.CaptureFixture[str]) -> None:

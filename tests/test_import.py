@@ -191,3 +191,15 @@ def test_vcard_failures_are_reported_as_cards(dex_sandbox: SandboxServer, tmp_pa
         assert list(csv.reader(handle)) == [
             ["line", "error"],
             ["6", "no name (only only@example.com): not sent; add a name to the row to import it"]]
+
+
+def test_records_of_the_same_person_become_one_contact_with_one_id(
+        dex_sandbox: SandboxServer, virtual_time: VirtualTime) -> None:
+    dedupe = Path(__file__).parent / "fixtures" / "dedupe"
+    result = run(dex_sandbox, [str(dedupe / "google-side.csv"), str(dedupe / "linkedin-side.csv")], virtual_time)
+    assert dex_sandbox.store.count() == 1
+    (stored,) = dex_sandbox.store.contacts()
+    assert [(Path(r.file).name, r.line, r.status, r.dex_id, r.message) for r in result.records] == [
+        ("google-side.csv", 2, "created", stored["id"], None),
+        ("linkedin-side.csv", 2, "created", stored["id"],
+         f"merged into the contact of {dedupe / 'google-side.csv'}:2")]
