@@ -51,6 +51,21 @@ def find_route(method: str, path: str) -> tuple[Handler, re.Match[str]] | None:
     return None
 
 
+# Dex answers whole rows of its contacts table: every field, null (or an empty list) when unset, as the seed's
+# create answer lists them all. Answering only what was stored would let an importer read "never told" as
+# "empty" (or the reverse). Links, custom fields and relations are answered by other calls.
+_NOT_IN_VIEW = frozenset({"tags_contacts", "groups_contacts", "custom_fields", "related_contacts",
+                          "contact_birthdays", "coordinates"})
+_LIST_FIELDS = frozenset({"contact_emails", "contact_phone_numbers", "legacy_contact_addresses"})
+_EMPTY_CONTACT: dict[str, list[Any] | None] = {
+    name: [] if name in _LIST_FIELDS else None for name in validate.CONTACT_FIELDS if name not in _NOT_IN_VIEW}
+
+
+def full_contact(stored: dict[str, Any]) -> dict[str, Any]:
+    """Return a stored contact as Dex answers one: every field present, null or [] when unset."""
+    return {**{k: (list(v) if isinstance(v, list) else v) for k, v in _EMPTY_CONTACT.items()}, **stored}
+
+
 def _object(body: Any, key: str) -> dict[str, Any]:
     if not isinstance(body, dict) or not isinstance(body.get(key), dict):
         raise ApiError(400, f'body: expected a JSON object with "{key}": {{...}}')
@@ -103,12 +118,12 @@ def _by_emails(server: SandboxServer, m: re.Match[str], query: dict[str, list[st
     unknown = sorted(set(body) - {"emails", "createFromGoogleContacts", "createFromOAuthInteractions"})
     if unknown:
         raise ApiError(400, f"{unknown[0]}: unknown field")
-    return server.store.by_emails(body["emails"])
+    return [full_contact(c) for c in server.store.by_emails(body["emails"])]
 
 
 @route("GET", "/contacts/(?P<id>[^/]+)")
 def _get(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
-    return server.store.get(m["id"])
+    return full_contact(server.store.get(m["id"]))
 
 
 @route("PUT", "/contacts/(?P<id>[^/]+)")
@@ -119,7 +134,7 @@ def _update(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]]
     current = server.store.get(m["id"])
     if not validate.has_name({**current, **body}):
         raise ApiError(400, "contact: a contact needs a full_name, first_name or last_name")
-    return server.store.update(m["id"], body)
+    return full_contact(server.store.update(m["id"], body))
 
 
 @route("DELETE", "/contacts")

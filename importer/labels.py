@@ -1,0 +1,235 @@
+"""The person's labels as Dex tags (the default) or groups, and the run's own tag (``--tag NAME``).
+
+Tags and groups are matched by name, case- and whitespace-insensitively, and reused with Dex's spelling; the
+missing ones are created once per run, however many contacts carry them. Two ways to put them on contacts:
+
+- inline at create time (`inline_links`, after `ensure_labels`): no second call per batch, and nothing is left
+  half-done if the run dies between the create and the tagging; the preferred way;
+- afterwards (`apply_labels`): one ``POST /tags/contacts/add`` (or ``PUT /groups/{id}/contacts``) per label
+  and per 100 contacts.
+
+A label that cannot be created or assigned is a value in the result (`LabelFailure`), never an exception: the
+contacts are in Dex either way. Only a refused key (AuthError) stops it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Literal
+
+from importer.account import fold
+from importer.client import AuthError, DexClient, DexError, OutcomeUnknown
+from importer.model import Contact
+
+Call = Callable[[Callable[[], Any]], Any]
+"""Wraps each call (to pace it, and retry it while Dex cannot answer); the default calls it directly."""
+
+CONTACTS_PER_CALL = 100  # Dex's limit for these calls is unknown; its own tools send 100 contacts at most
+GROUP_NAME_MAX = 100
+
+
+def _direct(call: Callable[[], Any]) -> Any:
+    return call()
+
+
+@dataclass(frozen=True)
+class LabelFailure:
+    """A label that could not be created, or not put on these contacts, and Dex's reason."""
+
+    label: str
+    message: str
+    contact_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ensured:
+    """Tags or groups ready to use: each wanted name (folded) -> Dex id, and Dex's spelling of each."""
+
+    kind: Literal["tag", "group"]
+    ids: Mapping[str, str]
+    spelled: Mapping[str, str]
+    created: tuple[str, ...] = ()
+    reused: tuple[str, ...] = ()
+    failures: tuple[LabelFailure, ...] = ()
+
+    def id_of(self, name: str) -> str | None:
+        """Return the Dex id of the tag or group named `name` (any case), or None when it failed."""
+        return self.ids.get(fold(name))
+
+
+@dataclass(frozen=True)
+class LabelResult:
+    """What `apply_labels` did: tags/groups created and reused (Dex's spelling), how many (contact, label)
+    links were sent, and what failed."""
+
+    created: tuple[str, ...] = ()
+    reused: tuple[str, ...] = ()
+    assigned: int = 0
+    failures: tuple[LabelFailure, ...] = field(default=())
+
+
+def _create_once(create: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
+    """Return the created tag or group, or None when the answer was lost: a create is never resent blindly
+    (returning instead of raising keeps a retrying `call` from sending it again)."""
+    try:
+        return create()
+    except OutcomeUnknown:
+        return None
+
+
+def ensure_labels(client: DexClient, names: Iterable[str], *, as_groups: bool = False,
+                  call: Call = _direct) -> Ensured:
+    """Return the ids of the tags (or groups) named `names`, reusing Dex's and creating each missing one once.
+
+    >>> ensure_labels(dex, ["VIP", "vip ", "Climbing"]).created   # Dex already has "Vip"
+    ('Climbing',)
+    """
+    kind: Literal["tag", "group"] = "group" if as_groups else "tag"
+    listing = client.groups if as_groups else client.tags
+    known = _by_name(call(listing))
+    wanted: dict[str, str] = {}
+    for name in names:
+        if fold(name):
+            wanted.setdefault(fold(name), " ".join(name.split()))
+    ids: dict[str, str] = {}
+    spelled: dict[str, str] = {}
+    created: list[str] = []
+    failures: list[LabelFailure] = []
+    for key, name in wanted.items():
+        if key not in known:
+            if as_groups and len(name) > GROUP_NAME_MAX:
+                failures.append(LabelFailure(name, f"Dex group names are at most {GROUP_NAME_MAX} characters"))
+                continue
+            create = partial(client.create_group, name) if as_groups else partial(client.create_tag, name)
+            try:
+                made = call(partial(_create_once, create))
+            except AuthError:
+                raise
+            except DexError as exc:
+                failures.append(LabelFailure(name, f"could not create the {kind}: {exc.describe()}"))
+                continue
+            if made is None:  # the answer was lost: it may exist now, so look rather than create again
+                known = _by_name(call(listing))
+                if key not in known:
+                    failures.append(LabelFailure(name, f"the {kind} may not have been created (its answer was "
+                                                       "lost); run the import again to retry"))
+                    continue
+            else:
+                known[key] = made
+            # not there before the create, there now: this run made it (even when the answer was lost)
+            created.append(str(known[key].get("name") or name))
+        ids[key] = str(known[key]["id"])
+        spelled[key] = str(known[key].get("name") or name)
+    reused = tuple(spelled[k] for k in ids if spelled[k] not in created)
+    return Ensured(kind, ids, spelled, tuple(created), reused, tuple(failures))
+
+
+def label_counts(label_lists: Iterable[Sequence[str]]) -> dict[str, int]:
+    """Return each label (first spelling met) -> how many contacts carry it, for the preview; case and spacing
+    do not make two labels, and a contact counts once per label.
+
+    >>> label_counts([["Family", "family"], ["FAMILY ", "Work"]])
+    {'Family': 2, 'Work': 1}
+    """
+    spelling: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for labels in label_lists:
+        for key in dict.fromkeys(fold(n) for n in labels if fold(n)):
+            counts[key] = counts.get(key, 0) + 1
+        for name in labels:
+            if fold(name):
+                spelling.setdefault(fold(name), " ".join(name.split()))
+    return {spelling[k]: n for k, n in counts.items()}
+
+
+def known_labels(client: DexClient, *, as_groups: bool = False, call: Call = _direct) -> dict[str, str]:
+    """Return the account's tags (or groups) as folded name -> Dex's spelling, so that the preview can say
+    which labels already exist and which the import would create; nothing is created."""
+    return {k: str(row["name"]) for k, row in _by_name(call(client.groups if as_groups else client.tags)).items()}
+
+
+def _by_name(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Return the rows by folded name; when Dex has two of the same name, the first it lists wins."""
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if isinstance(row, dict) and row.get("id") and fold(row.get("name")):
+            found.setdefault(fold(row.get("name")), row)
+    return found
+
+
+def ensure_tags(client: DexClient, names: Iterable[str], *, call: Call = _direct) -> dict[str, str]:
+    """Return each of `names` -> the id of its Dex tag (reused or created); names that failed are left out."""
+    names = list(names)
+    ensured = ensure_labels(client, names, call=call)
+    return {n: i for n in names if (i := ensured.id_of(n)) is not None}
+
+
+def ensure_groups(client: DexClient, names: Iterable[str], *, call: Call = _direct) -> dict[str, str]:
+    """Return each of `names` -> the id of its Dex group (reused or created); names that failed are left out."""
+    names = list(names)
+    ensured = ensure_labels(client, names, as_groups=True, call=call)
+    return {n: i for n in names if (i := ensured.id_of(n)) is not None}
+
+
+def inline_links(labels: Iterable[str], ensured: Ensured, *, run_tag_id: str | None = None) -> Contact:
+    """Return the ``tags_contacts`` / ``groups_contacts`` to add to a contact before it is created.
+
+    >>> inline_links(["VIP"], tags, run_tag_id="1f0e...")
+    {'tags_contacts': [{'tag_id': '9a2b...'}, {'tag_id': '1f0e...'}]}
+    """
+    ids = list(dict.fromkeys(i for name in labels if (i := ensured.id_of(name)) is not None))
+    tag_ids = [] if ensured.kind == "group" else ids
+    if run_tag_id is not None and run_tag_id not in tag_ids:
+        tag_ids.append(run_tag_id)
+    links: Contact = {}
+    if tag_ids:
+        links["tags_contacts"] = [{"tag_id": i} for i in tag_ids]
+    if ensured.kind == "group" and ids:
+        links["groups_contacts"] = [{"group_id": i} for i in ids]
+    return links
+
+
+def apply_labels(client: DexClient, assignments: Mapping[str, Sequence[str]], *, as_groups: bool = False,
+                 run_tag: str | None = None, call: Call = _direct) -> LabelResult:
+    """Return what was done putting each contact's labels on it (Dex contact id -> its label names), plus
+    `run_tag` on every contact of `assignments` (pass the run's contacts with [] when they have no labels).
+
+    Batched: one call per label for up to 100 contacts. Adding is idempotent (members already in are
+    skipped), so `call` may safely retry it."""
+    names = [n for labels in assignments.values() for n in labels]
+    run_tag = run_tag if run_tag and fold(run_tag) and assignments else None
+    # in tag mode the run tag is one more tag: ensured (and listed) together with the labels
+    ensured = ensure_labels(client, names + ([run_tag] if run_tag and not as_groups else []),
+                            as_groups=as_groups, call=call)
+    runs = ensure_labels(client, [run_tag], call=call) if run_tag and as_groups else ensured
+    created = list(dict.fromkeys([*ensured.created, *runs.created]))
+    reused = list(dict.fromkeys([*ensured.reused, *runs.reused]))
+    failures = list(dict.fromkeys([*ensured.failures, *runs.failures]))
+    spelled = {ensured.ids[k]: ensured.spelled[k] for k in ensured.ids} | \
+        {runs.ids[k]: runs.spelled[k] for k in runs.ids}
+    members: dict[tuple[str, str], list[str]] = {}
+    for contact_id, labels in assignments.items():
+        for label_id in dict.fromkeys(i for n in labels if (i := ensured.id_of(n)) is not None):
+            members.setdefault((ensured.kind, label_id), []).append(contact_id)
+    run_id = runs.id_of(run_tag) if run_tag else None
+    if run_id is not None:
+        tagged = members.setdefault(("tag", run_id), [])
+        already = set(tagged)
+        tagged += [c for c in assignments if c not in already]
+    assigned = 0
+    for (kind, label_id), contact_ids in members.items():
+        for start in range(0, len(contact_ids), CONTACTS_PER_CALL):
+            chunk = contact_ids[start:start + CONTACTS_PER_CALL]
+            add = partial(client.add_to_group, label_id, chunk) if kind == "group" else \
+                partial(client.add_tags, chunk, [label_id])
+            try:
+                call(add)
+            except AuthError:
+                raise
+            except DexError as exc:
+                failures.append(LabelFailure(spelled[label_id], exc.describe(), tuple(chunk)))
+                continue
+            assigned += len(chunk)
+    return LabelResult(tuple(created), tuple(reused), assigned, tuple(failures))

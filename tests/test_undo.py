@@ -1,0 +1,149 @@
+"""Undo: delete exactly what a run created, keep what the person edited since (unless forced)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+import pytest
+
+from importer.client import DexClient
+from importer.sandbox import SandboxServer
+from importer.undo import (
+    CreatedContact,
+    UndoFailure,
+    UndoPlan,
+    UndoResult,
+    plan_undo,
+    run_undo,
+)
+from tests.conftest import SANDBOX_TEST_KEY
+
+
+class Ticker:
+    """A `now` for the sandbox that moves one second on every call, so each write gets its own time."""
+
+    def __init__(self) -> None:
+        self.at = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        self.at += timedelta(seconds=1)
+        return self.at
+
+
+@pytest.fixture
+def server(dex_sandbox_factory: Callable[..., SandboxServer]) -> SandboxServer:
+    return dex_sandbox_factory(now=Ticker())
+
+
+@pytest.fixture
+def dex(server: SandboxServer) -> Iterator[DexClient]:
+    with DexClient(SANDBOX_TEST_KEY, api_url=server.url, timeout=10) as client:
+        yield client
+
+
+def journal(answer: list[dict[str, Any]]) -> list[CreatedContact]:
+    """Return what the journal keeps from a create's answer."""
+    return [CreatedContact(c["id"], c["created_at"], c["updated_at"]) for c in answer]
+
+
+def test_undo_deletes_exactly_what_the_run_created(dex: DexClient, server: SandboxServer) -> None:
+    before = dex.create_contacts([{"full_name": "Already There"}])
+    run = journal(dex.create_contacts([{"full_name": f"Imported {n}"} for n in range(4)]))
+    after = dex.create_contacts([{"full_name": "Added Later"}])
+    plan = plan_undo(dex, run, force=False)
+    assert plan == UndoPlan(tuple(c.dex_id for c in run))
+    assert run_undo(dex, plan) == UndoResult(tuple(sorted(c.dex_id for c in run)))
+    assert [c["id"] for c in server.store.contacts()] == [before[0]["id"], after[0]["id"]]
+
+
+def test_edited_contacts_are_kept_unless_forced(dex: DexClient, server: SandboxServer) -> None:
+    run = journal(dex.create_contacts([{"full_name": "Lee Example"}, {"full_name": "Mo Sample"}]))
+    dex.update_contact(run[1].dex_id, {"description": "Call about the cabin"})  # the person's own note
+    assert plan_undo(dex, run, force=False) == UndoPlan((run[0].dex_id,), kept_edited=(run[1].dex_id,))
+    assert plan_undo(dex, run, force=True) == UndoPlan((run[0].dex_id, run[1].dex_id))
+
+
+def test_contacts_already_deleted_are_reported_not_asked_for(dex: DexClient, server: SandboxServer) -> None:
+    run = journal(dex.create_contacts([{"full_name": "Ned Demo"}, {"full_name": "Ola Demo"}]))
+    dex.delete_contacts([run[0].dex_id])
+    plan = plan_undo(dex, run, force=False)
+    assert plan == UndoPlan((run[1].dex_id,), already_gone=(run[0].dex_id,))
+    assert run_undo(dex, plan).deleted == (run[1].dex_id,)
+    assert server.store.count() == 0
+
+
+def test_without_the_journals_times_dex_own_created_at_is_the_baseline(dex: DexClient) -> None:
+    made = dex.create_contacts([{"full_name": "Pat Example"}, {"full_name": "Ray Example"}])
+    dex.update_contact(made[1]["id"], {"job_title": "Pilot"})
+    run = [CreatedContact(c["id"], None, None) for c in made]
+    assert plan_undo(dex, run, force=False) == UndoPlan((made[0]["id"],), kept_edited=(made[1]["id"],))
+
+
+def test_a_contact_no_timestamp_can_judge_is_kept_as_unknown() -> None:
+    row = {"id": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "full_name": "Sam Example"}  # no times at all
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        data = {"items": [row], "nextCursor": None} if request.url.path == "/v1/contacts" else row
+        return httpx.Response(200, json={"error": False, "data": data})
+
+    dex = DexClient("dex_test_key", api_url="https://dex.example.org/v1", transport=httpx.MockTransport(handler))
+    assert plan_undo(dex, [CreatedContact(row["id"], None, None)], force=False) == UndoPlan(
+        (), kept_unknown=(row["id"],))
+    assert plan_undo(dex, [CreatedContact(row["id"], "2024-03-01T09:00:01Z", None)], force=False) == UndoPlan(
+        (), kept_unknown=(row["id"],))
+    assert plan_undo(dex, [CreatedContact(row["id"], None, None)], force=True).delete_ids == (row["id"],)
+
+
+def test_the_list_is_read_page_by_page_and_stops_once_every_contact_is_seen(
+        dex: DexClient, server: SandboxServer) -> None:
+    run = journal(dex.create_contacts([{"full_name": f"Imported {n}"} for n in range(5)]))
+    dex.create_contacts([{"full_name": f"Later {n}"} for n in range(6)])
+    before = server.stats.requests
+    assert len(plan_undo(dex, run, force=False, take=2).delete_ids) == 5
+    assert server.stats.requests - before == 3  # pages of 2, 2 and 1 hold the five; no GET per contact
+
+
+def test_list_rows_without_updated_at_are_fetched_one_by_one() -> None:
+    contact = {"id": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "full_name": "Quinn Example",
+               "created_at": "2024-03-01T09:00:01.000Z", "updated_at": "2024-03-02T10:00:00Z"}
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        if request.url.path == "/v1/contacts":  # as Dex may list: no updated_at on rows
+            row = {k: contact[k] for k in ("id", "full_name", "created_at")}
+            return httpx.Response(200, json={"error": False, "data": {"items": [row], "nextCursor": None}})
+        return httpx.Response(200, json={"error": False, "data": contact})
+
+    dex = DexClient("dex_test_key", api_url="https://dex.example.org/v1", transport=httpx.MockTransport(handler))
+    plan = plan_undo(dex, [CreatedContact(contact["id"], "2024-03-01T09:00:01Z", "2024-03-01T09:00:01.000+00:00")],
+                     force=False)
+    assert plan == UndoPlan((), kept_edited=(contact["id"],))
+    assert seen == ["GET /v1/contacts", f"GET /v1/contacts/{contact['id']}"]
+
+
+def test_deletes_go_in_chunks_and_ids_dex_did_not_report_are_named(dex: DexClient, server: SandboxServer) -> None:
+    ids = [c.dex_id for c in journal(dex.create_contacts([{"full_name": f"P {n}"} for n in range(5)]))]
+    calls: list[int] = []
+
+    def call(fn: Callable[[], Any]) -> Any:
+        calls.append(len(calls))
+        return [] if len(calls) == 2 else fn()  # the second chunk: Dex answers that it deleted nothing
+
+    result = run_undo(dex, UndoPlan(tuple(ids)), call=call, chunk=2)
+    assert calls == [0, 1, 2]
+    assert result == UndoResult(tuple(sorted(ids[:2])) + (ids[4],), not_deleted=(ids[2], ids[3]))
+    assert sorted(c["id"] for c in server.store.contacts()) == sorted(ids[2:4])
+
+
+def test_a_refused_delete_is_reported_with_its_ids() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500, json={"error": True, "message": "internal error"})
+
+    dex = DexClient("dex_test_key", api_url="https://dex.example.org/v1", transport=httpx.MockTransport(handler))
+    result = run_undo(dex, UndoPlan(("a", "b")))
+    assert result == UndoResult((), failures=(UndoFailure(("a", "b"),
+                                                          "Dex answered 500 to DELETE /contacts/: internal error"),))
