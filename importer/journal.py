@@ -1,0 +1,433 @@
+"""Returns what earlier runs of an import did: the run journal, a SQLite write-ahead log of every create.
+
+Each record is known by its `fingerprint` (a hash of the contact as sent). A batch is written down as sent,
+durably, before its request goes out, and settled only once its answer is durable too, so that after a crash
+or ``kill -9`` the next run knows exactly which contacts may be in Dex without their id (in flight)::
+
+    with Journal.open(path, account_id=me["id"], inputs=paths) as journal:
+        settle_in_flight(journal, client)                 # importer.resume: look up what was in flight
+        held = journal.admit(contact, file=f, line=n)     # None: send it; else why not (created, unknown...)
+        send_contacts(items, client, hooks=journal.hooks())
+        journal.finish(counts)
+
+Record states: ``in_flight`` (sent, no answer yet), ``created`` (with its Dex id), ``failed`` (surely not in
+Dex: sent again next run), ``unknown`` (may be in Dex: looked up again next run, never sent blindly),
+``unsent`` (looked up after a crash and not found). Every change is committed (WAL, ``synchronous=FULL``)
+before the call returns; the file is held with an exclusive lock so two imports cannot share it. The API key
+never reaches this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Generic, Literal, Self, TypeVar
+
+from importer.errors import InputError
+from importer.model import Contact
+from importer.outcomes import Batch, Created, Failed, Outcome, SendHooks, Unknown
+
+K = TypeVar("K", bound=Hashable)
+State = Literal["in_flight", "created", "failed", "unknown", "duplicate"]
+
+APPLICATION_ID = 0x44455849  # "DEXI": tells a journal from any other SQLite file
+SCHEMA_VERSION = 1
+# Ids Dex assigns (a tag, a group) say nothing about who the person is, and change if the person deletes and
+# recreates the tag between runs: leaving them out keeps a rerun with another --tag from creating everyone again
+_NOT_IDENTITY = ("tags_contacts", "groups_contacts")
+_OR_FIX = "pass --journal with another file, or --fresh to start over (the old journal is kept beside it)"
+_FIX = _OR_FIX[0].upper() + _OR_FIX[1:]
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, inputs TEXT NOT NULL,
+                   counts TEXT, stopped TEXT);
+CREATE TABLE batches (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs (id),
+                      number INTEGER NOT NULL, sent_at TEXT NOT NULL, UNIQUE (run_id, number));
+CREATE TABLE records (fingerprint TEXT PRIMARY KEY, state TEXT NOT NULL, batch_id INTEGER REFERENCES batches (id),
+                      first_sent_at TEXT, contact TEXT NOT NULL, file TEXT, line INTEGER, dex_id TEXT,
+                      message TEXT, settled_at TEXT);
+CREATE INDEX records_state ON records (state);
+CREATE TABLE created (dex_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, run_id TEXT NOT NULL,
+                      created_at TEXT, updated_at TEXT, deleted_at TEXT);
+CREATE INDEX created_run ON created (run_id);
+"""
+
+
+class JournalBusy(InputError):
+    """Another dex-import holds the journal (it is importing right now)."""
+
+
+@dataclass(frozen=True)
+class RecordStatus:
+    """What the journal knows of a record: its state, the run that sent it last, its Dex id or message."""
+
+    state: State
+    run_id: str | None
+    dex_id: str | None = None
+    message: str | None = None
+    batch: int | None = None
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """Records sent in one batch whose outcome is not known (the process died, or a lookup could not tell)."""
+
+    batch: int
+    run_id: str
+    number: int
+    first_sent_at: datetime
+    fingerprints: tuple[str, ...]
+    contacts: tuple[Contact, ...]
+
+
+@dataclass(frozen=True)
+class CreatedRecord:
+    """A contact a run created: its Dex id, and Dex's created_at/updated_at when its answer carried them."""
+
+    dex_id: str
+    fingerprint: str
+    file: str | None
+    line: int | None
+    created_at: str | None
+    updated_at: str | None
+
+
+def utc_now() -> datetime:
+    """Returns the current UTC time (the default clock, compared with Dex's created_at)."""
+    return datetime.now(timezone.utc)
+
+
+def stamp(when: datetime) -> str:
+    """Returns `when` as ``2026-11-26T04:30:00.123Z``."""
+    return when.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def fingerprint(contact: Mapping[str, Any]) -> str:
+    """Returns the stable hash of a contact as sent: SHA-256 of its canonical JSON (sorted keys).
+
+    >>> fingerprint({"last_name": "Example", "first_name": "Ada"}) == fingerprint({"first_name": "Ada", "last_name": "Example"})
+    True
+    """
+    body = {k: v for k, v in contact.items() if k not in _NOT_IDENTITY}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def connect(path: Path, *, create: bool) -> sqlite3.Connection:
+    """Returns a locked, checked connection to the journal at `path`; InputError when it is not one."""
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
+    except sqlite3.Error as exc:
+        raise InputError(f"cannot open the journal ({exc})", path=str(path), hint=f"Check the folder, or {_OR_FIX}")
+    try:
+        # EXCLUSIVE before the first WAL access: the lock is held until close, and no -shm file is needed
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        _check(conn, path, create=create)
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise JournalBusy("the journal is in use by another dex-import", path=str(path),
+                              hint=f"Wait for it to finish, or {_OR_FIX}") from None
+        if "unable to open" in str(exc):
+            raise InputError(f"cannot open the journal ({exc})", path=str(path),
+                             hint=f"Check the path and its permissions, or {_OR_FIX}") from None
+        raise _damaged(path, exc) from None
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise _damaged(path, exc) from None
+    except InputError:
+        conn.close()
+        raise
+
+
+def _damaged(path: Path, exc: Exception) -> InputError:
+    return InputError(f"not a dex-import journal, or damaged ({exc})", path=str(path), hint=_FIX)
+
+
+def _check(conn: sqlite3.Connection, path: Path, *, create: bool) -> None:
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if app_id == 0 and tables == 0 and create:
+        conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA application_id={APPLICATION_ID}; "
+                           f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+        return
+    if app_id != APPLICATION_ID:
+        raise InputError("not a dex-import journal", path=str(path), hint=_FIX)
+    if version > SCHEMA_VERSION:
+        raise InputError(f"the journal was written by a newer dex-import (schema {version}, this one reads "
+                         f"up to {SCHEMA_VERSION})", path=str(path), hint=f"Upgrade dex-import, or {_OR_FIX}")
+    problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+    if problems != ["ok"]:
+        raise _damaged(path, sqlite3.DatabaseError(problems[0]))
+
+
+def archive(path: Path, *, now: datetime) -> Path | None:
+    """Returns where the journal at `path` was moved (``NAME.archived-<time>.sqlite``), or None if absent."""
+    if not path.exists():
+        return None
+    try:
+        conn = connect(path, create=False)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything into the main file before it moves
+        conn.close()
+    except JournalBusy:
+        raise
+    except InputError:
+        pass  # damaged: moved aside as it is, WAL and all, for whoever wants to look at it
+    when = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    target = path.with_name(f"{path.stem}.archived-{when}{path.suffix}")
+    for suffix in ("-wal", "-shm", ""):  # the main file last: a journal never lives without its WAL
+        side = Path(f"{path}{suffix}")
+        if side.exists():
+            os.replace(side, f"{target}{suffix}")
+    return target
+
+
+class Journal:
+    """The open journal of one import (owns the SQLite connection); a context manager.
+
+    `run_id` names this run (``2026-11-26T04:30:00Z-3f2a``); every opening of a journal is a new run.
+    `archived` is where ``fresh=True`` moved the old journal (None when it did not).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, run_id: str, now: Callable[[], datetime]) -> None:
+        self._conn = conn
+        self.path = path
+        self.run_id = run_id
+        self._now = now
+        self._lock = threading.RLock()
+        self._admitted: dict[str, tuple[str | None, int | None]] = {}
+        self.archived: Path | None = None  # where --fresh moved the old journal
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, account_id: str, inputs: Sequence[str] = (),
+             fresh: bool = False, now: Callable[[], datetime] = utc_now) -> Journal:
+        """Returns the journal at `path` (created if missing) with a new run started in it.
+
+        `fresh` moves an existing journal aside first (see `archive`) and starts over. InputError when the
+        file is not a journal, is damaged, newer, in use, or belongs to another Dex account.
+        """
+        path = Path(path)
+        archived = archive(path, now=now()) if fresh else None
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # created empty and private first: it will hold the person's contacts (SQLite's WAL copies the mode)
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise InputError(f"cannot create the journal ({exc.strerror})", path=str(path),
+                             hint=f"Check the folder's permissions, or {_OR_FIX}") from None
+        conn = connect(path, create=True)
+        started = now()
+        run_id = f"{started.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}-{secrets.token_hex(2)}"
+        journal = cls(conn, path, run_id, now)
+        journal.archived = archived
+        try:
+            with journal._write() as db:
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('account_id', ?)", (account_id,))
+                owner = db.execute("SELECT value FROM meta WHERE key = 'account_id'").fetchone()[0]
+                if owner != account_id:
+                    raise InputError("the journal belongs to another Dex account than this API key's",
+                                     path=str(path), hint=_FIX)
+                db.execute("INSERT INTO runs (id, started_at, inputs) VALUES (?, ?, ?)",
+                           (run_id, stamp(started), json.dumps(list(inputs))))
+        except BaseException:
+            conn.close()
+            raise
+        return journal
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Closes the journal (the WAL is folded into the file and the lock released)."""
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """Yields the connection inside a transaction that is committed, and fsync'd, on leaving."""
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                # raised from before_send, this stops the import before the batch goes out
+                raise InputError(f"cannot write the journal ({exc})", path=str(self.path),
+                                 hint=f"Free some disk space, or {_OR_FIX}") from None
+
+    # -- what is known --------------------------------------------------------------------------------------
+
+    def status(self, fp: str) -> RecordStatus | None:
+        """Returns what the journal knows of the record with fingerprint `fp`; None when never sent."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT r.state, b.run_id, r.dex_id, r.message, r.batch_id, r.file, r.line FROM records r "
+                "LEFT JOIN batches b ON b.id = r.batch_id WHERE r.fingerprint = ?", (fp,)).fetchone()
+        if row is None or row[0] == "unsent":
+            return None
+        return RecordStatus(*row)
+
+    def admit(self, contact: Contact, *, file: str | None = None, line: int | None = None) -> RecordStatus | None:
+        """Returns None when `contact` is to be sent in this run, else why not: created or unknown (or still
+        in flight) in an earlier run, or the same contact as another record of this run (`duplicate`).
+
+        A contact that failed before is sent again: Dex surely does not have it.
+        """
+        fp = fingerprint(contact)
+        with self._lock:
+            if fp in self._admitted:
+                where, number = self._admitted[fp]
+                return RecordStatus("duplicate", self.run_id, message=f"the same contact as {where}:{number}",
+                                    file=where, line=number)
+            known = self.status(fp)
+            if known is not None and known.state != "failed":
+                return known
+            self._admitted[fp] = (file, line)
+        return None
+
+    def in_flight(self, *, unknown_too: bool = False) -> list[InFlight]:
+        """Returns the batches whose records were sent and never settled (and those left unknown)."""
+        states = ("in_flight", "unknown") if unknown_too else ("in_flight",)
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT r.batch_id, b.run_id, b.number, r.first_sent_at, r.fingerprint, r.contact FROM records r "
+                f"JOIN batches b ON b.id = r.batch_id WHERE r.state IN ({','.join('?' * len(states))}) "
+                f"ORDER BY r.batch_id, r.rowid", states).fetchall()
+        groups: dict[int, list[Any]] = {}
+        for row in rows:
+            groups.setdefault(row[0], []).append(row)
+        return [InFlight(batch, group[0][1], group[0][2], min(_parse(r[3]) for r in group),
+                         tuple(r[4] for r in group), tuple(json.loads(r[5]) for r in group))
+                for batch, group in groups.items()]
+
+    def created_ids(self) -> frozenset[str]:
+        """Returns every Dex id any run of this journal created (a lookup must not claim them again)."""
+        with self._lock:
+            return frozenset(row[0] for row in self._conn.execute("SELECT dex_id FROM created"))
+
+    def created_in_run(self, run_id: str) -> list[CreatedRecord]:
+        """Returns the contacts run `run_id` created and undo has not deleted, in the order they were settled."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT c.dex_id, c.fingerprint, r.file, r.line, c.created_at, c.updated_at FROM created c "
+                "LEFT JOIN records r ON r.fingerprint = c.fingerprint WHERE c.run_id = ? AND c.deleted_at IS NULL "
+                "ORDER BY c.rowid",
+                (run_id,)).fetchall()
+        return [CreatedRecord(*row) for row in rows]
+
+    # -- what happens ---------------------------------------------------------------------------------------
+
+    def hooks(self) -> JournalHooks[Any]:
+        """Returns the hooks that make `send_contacts` write each batch down before and after it is sent."""
+        return JournalHooks(self)
+
+    def mark_sent(self, number: int, contacts: Sequence[Contact]) -> None:
+        """Writes batch `number` of this run down as sent, durably: call it before the request goes out."""
+        sent_at = stamp(self._now())
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO batches (run_id, number, sent_at) VALUES (?, ?, ?)",
+                       (self.run_id, number, sent_at))
+            batch = db.execute("SELECT id FROM batches WHERE run_id = ? AND number = ?",
+                               (self.run_id, number)).fetchone()[0]
+            for contact in contacts:
+                fp = fingerprint(contact)
+                where, line = self._admitted.get(fp, (None, None))
+                # a record still in flight keeps the time it first went out: a lookup must reach back to it
+                db.execute(
+                    "INSERT INTO records (fingerprint, state, batch_id, first_sent_at, contact, file, line) "
+                    "VALUES (?, 'in_flight', ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET "
+                    "first_sent_at = CASE WHEN state IN ('in_flight', 'unknown') THEN first_sent_at "
+                    "ELSE excluded.first_sent_at END, state = 'in_flight', batch_id = excluded.batch_id, "
+                    "contact = excluded.contact, file = coalesce(excluded.file, file), "
+                    "line = coalesce(excluded.line, line), dex_id = NULL, message = NULL, settled_at = NULL",
+                    (fp, batch, sent_at, json.dumps(contact, ensure_ascii=False), where, line))
+
+    def mark_settled(self, outcomes: Mapping[str, Outcome | None]) -> None:
+        """Writes the outcomes decided for records (by fingerprint), durably; None means surely not in Dex
+        and never sent since (a lookup found nothing). Records left out stay in flight."""
+        now = stamp(self._now())
+        with self._write() as db:
+            for fp, outcome in outcomes.items():
+                row = db.execute("SELECT b.run_id FROM records r JOIN batches b ON b.id = r.batch_id "
+                                 "WHERE r.fingerprint = ?", (fp,)).fetchone()
+                if row is None:
+                    continue  # never written down as sent: nothing to settle
+                if isinstance(outcome, Created):
+                    db.execute("UPDATE records SET state = 'created', dex_id = ?, message = NULL, settled_at = ?, "
+                               "first_sent_at = NULL WHERE fingerprint = ?", (outcome.dex_id, now, fp))
+                    # Created may one day carry Dex's timestamps from the create answer; undo compares them
+                    db.execute("INSERT OR IGNORE INTO created VALUES (?, ?, ?, ?, ?, NULL)",
+                               (outcome.dex_id, fp, row[0], getattr(outcome, "created_at", None),
+                                getattr(outcome, "updated_at", None)))
+                elif isinstance(outcome, Failed):
+                    db.execute("UPDATE records SET state = 'failed', message = ?, settled_at = ?, "
+                               "first_sent_at = NULL WHERE fingerprint = ?", (outcome.message, now, fp))
+                elif isinstance(outcome, Unknown):
+                    # first_sent_at stays: the next run looks it up again from then
+                    db.execute("UPDATE records SET state = 'unknown', message = ?, settled_at = ? "
+                               "WHERE fingerprint = ?", (outcome.reason, now, fp))
+                else:
+                    db.execute("UPDATE records SET state = 'unsent', message = NULL, settled_at = ?, "
+                               "first_sent_at = NULL WHERE fingerprint = ?", (now, fp))
+
+    def forget_created(self, dex_ids: Sequence[str]) -> None:
+        """Writes down that `dex_ids` were deleted from Dex (by undo): their records will be sent again by the
+        next import, and `created_in_run` no longer lists them."""
+        now = stamp(self._now())
+        with self._write() as db:
+            for dex_id in dex_ids:
+                db.execute("UPDATE created SET deleted_at = ? WHERE dex_id = ?", (now, dex_id))
+                db.execute("UPDATE records SET state = 'unsent', dex_id = NULL, settled_at = ? "
+                           "WHERE state = 'created' AND dex_id = ?", (now, dex_id))
+
+    def finish(self, counts: Mapping[str, int], *, stopped: str | None = None) -> None:
+        """Marks this run finished with its counts (created, skipped, failed, unknown; deleted, kept for an
+        undo) and why it stopped early, if it did."""
+        with self._write() as db:
+            db.execute("UPDATE runs SET finished_at = ?, counts = ?, stopped = ? WHERE id = ?",
+                       (stamp(self._now()), json.dumps(dict(counts)), stopped, self.run_id))
+
+
+class JournalHooks(SendHooks[K], Generic[K]):
+    """`SendHooks` writing each batch to a journal: sent before it goes out, settled when its answer is in."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def before_send(self, batch: Batch[K]) -> None:
+        """Writes the batch down as sent (durably) before the request goes out."""
+        self.journal.mark_sent(batch.number, batch.contacts)
+
+    def settled(self, batch: Batch[K], outcomes: dict[K, Outcome]) -> None:
+        """Writes the decided outcomes down (durably); the batch's other records stay in flight until they
+        are sent again, so a crash in between leaves them to be looked up rather than resent."""
+        by_key = dict(zip(batch.keys, batch.contacts))
+        self.journal.mark_settled({fingerprint(by_key[key]): outcome for key, outcome in outcomes.items()})
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
