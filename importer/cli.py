@@ -51,11 +51,30 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--encoding", metavar="CODEC", help="text encoding (default: detected)")
         p.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected)")
 
-    def sending(p: argparse.ArgumentParser) -> None:
+    def key(p: argparse.ArgumentParser) -> None:
         p.add_argument("--token", metavar="KEY", help="Dex API key (default: $DEX_API_KEY)")
         p.add_argument("--api-url", metavar="URL", help=f"Dex API base (default: $DEX_API_URL or {DEFAULT_API_URL})")
+
+    def account(p: argparse.ArgumentParser, *, required: bool) -> None:
+        key(p)
+        p.add_argument("--existing", choices=("skip", "update", "create"), default="skip",
+                       help="contacts already in Dex (same email, LinkedIn handle, or name and company): "
+                            "skip them (default), fill only their empty fields (update), or create anyway")
+        if not required:
+            p.set_defaults(key_optional=True)
+
+    def sending(p: argparse.ArgumentParser) -> None:
+        account(p, required=True)
         p.add_argument("--batch-size", type=int, default=100, metavar="N", help="contacts per request, 1-100")
         p.add_argument("--concurrency", type=int, default=4, metavar="N", help="requests in flight (default 4)")
+        p.add_argument("--labels-as", choices=("tags", "groups"), default="tags",
+                       help="the person's own labels (Google labels, vCard categories, ...) become Dex tags "
+                            "(default) or groups")
+        p.add_argument("--tag", metavar="NAME", help="add this Dex tag to every contact the run creates")
+        p.add_argument("--journal", metavar="PATH",
+                       help="the run journal (default: in your data folder, one per Dex account and input)")
+        p.add_argument("--fresh", action="store_true",
+                       help="start the journal over: forget what earlier runs of this import created")
 
     p = sub.add_parser("preview", help="show what an import would create, without sending anything",
                        description="Read the files exactly as the import would and show the contacts, "
@@ -63,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     reading(p)
     merging(p)
+    account(p, required=False)
     p.add_argument("--out", metavar="FILE.jsonl", help="write every contact, one JSON object per line")
     p.add_argument("--json", action="store_true", help="print the whole summary as one JSON object")
     p.add_argument("--limit", type=int, default=10, metavar="N", help="contacts shown (default 10)")
@@ -83,6 +103,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--dry-run", action="store_true", help="show what would be sent, send nothing (= preview)")
     p.set_defaults(run=_import)
+
+    p = sub.add_parser("runs", help="list past imports with their counts",
+                       description="List the runs recorded in the journals (or in the journal given).")
+    p.add_argument("--journal", metavar="PATH", help="a journal file or folder (default: your data folder)")
+    p.add_argument("--json", action="store_true", help="print the runs as a JSON list")
+    p.set_defaults(run=_runs)
+
+    p = sub.add_parser("undo", help="delete the contacts one run created (and only those)",
+                       description="Delete the contacts that run RUN created, after showing how many and "
+                       "asking (or --yes). Contacts edited in Dex since are kept unless --force.")
+    p.add_argument("run_id", metavar="RUN", help="the run's id, as `dex-import runs` shows it")
+    key(p)
+    p.add_argument("--journal", metavar="PATH", help="the journal holding the run (default: searched)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--force", action="store_true", help="delete contacts edited since the import too")
+    p.set_defaults(run=_undo)
 
     p = sub.add_parser("sandbox", help="run a local Dex-compatible server to rehearse an import",
                        description="Serve a Dex-compatible API on 127.0.0.1 (contacts kept in SQLite) until "
@@ -190,32 +226,46 @@ def _delimiter(value: str | None) -> str | None:
 
 
 def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from importer.preview import preview
+    from importer.pipeline import open_files
+    from importer.plan import make_plan
     from importer.render import preview_text
+    from importer.run import predict_plan
 
     options = _read_options(args)
     if args.limit < 0:
         raise UsageError("--limit must be 0 or more")
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            summary = preview(args.files, options, out=handle, sample=args.limit, merge=not args.no_merge)
-    else:
-        summary = preview(args.files, options, sample=args.limit, merge=not args.no_merge)
+    client = _client(args, required=False)
+    with contextlib.ExitStack() as stack:
+        plan = stack.enter_context(make_plan(open_files(args.files, options), merge=not args.no_merge,
+                                             sample=args.limit))
+        if args.out:
+            handle = stack.enter_context(open(args.out, "w", encoding="utf-8"))
+            for planned in plan.contacts():
+                handle.write(json.dumps(planned.contact, ensure_ascii=False) + "\n")
+        if client is not None:
+            stack.enter_context(client)
+        predictions = predict_plan(plan, client, existing=args.existing) if client is not None else None
+    summary = plan.summary
+    api_url = client.api_url if client is not None else None
     if args.json:
         data = summary.as_dict()
         data["out"] = os.fspath(args.out) if args.out else None
+        data["account_checked"] = api_url
+        data["predictions"] = [r.as_dict() for r in predictions] if predictions is not None else None
         print(json.dumps(data, ensure_ascii=False, indent=1), file=out)
     else:
-        print(preview_text(summary), file=out)
+        print(preview_text(summary, predictions=predictions, api_url=api_url), file=out)
         if args.out:
             print(f"\nWrote {summary.contacts} contacts to {args.out}", file=out)
     return summary.exit_code
 
 
-def _client(args: argparse.Namespace) -> Any:
+def _client(args: argparse.Namespace, *, required: bool = True) -> Any:
     from importer.client import DexClient
 
     key = args.token or os.environ.get("DEX_API_KEY", "")
+    if not key and not required:
+        return None
     if not key:
         raise UsageError("no API key: pass --token KEY or set DEX_API_KEY (keys are made in Dex under "
                          "Settings > API); to rehearse without one, run `dex-import sandbox`")
@@ -225,7 +275,6 @@ def _client(args: argparse.Namespace) -> Any:
 def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from importer.pipeline import open_files
     from importer.plan import make_plan
-    from importer.preview import preview
     from importer.render import import_text, preview_text
     from importer.run import SendOptions, send_plan
 
@@ -234,11 +283,9 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"--batch-size {args.batch_size}: Dex takes 1 to 100 contacts a request")
     if not 1 <= args.concurrency <= 32:
         raise UsageError(f"--concurrency {args.concurrency}: use 1 to 32")
-    if args.dry_run:
-        summary = preview(args.files, options, merge=not args.no_merge)
-        print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1) if args.json
-              else preview_text(summary), file=out)
-        return summary.exit_code
+    if args.dry_run:  # the preview, checked against the account
+        args.limit, args.out = 10, None
+        return _preview(args, out, err)
     client = _client(args)
     # The files are read once, into the plan: its counts drive the progress bar's ETA and the question.
     with make_plan(open_files(args.files, options), merge=not args.no_merge, sample=5) as plan:
@@ -251,8 +298,12 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 return ExitCode.OK
         bar = _progress_bar(summary.contacts, err, quiet=args.quiet)
         try:
-            with client:
+            with client, _journal(args, client) as journal:
+                if journal.archived and not args.quiet:
+                    print(f"Started the journal over; the old one is kept at {journal.archived}", file=err)
                 result = send_plan(plan, client, send=SendOptions(args.batch_size, args.concurrency, args.report),
+                                   existing=args.existing, labels_as=args.labels_as, tag=args.tag,
+                                   journal=journal,
                                    on_progress=(lambda p: bar.update(p.newly_settled)) if bar else None)
         finally:
             if bar:
@@ -262,6 +313,68 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     elif not args.quiet:
         print(import_text(result, api_url=client.api_url), file=out)
     return result.exit_code
+
+
+def _journal(args: argparse.Namespace, client: Any) -> Any:
+    """Returns the journal of this import: --journal, or the default one for the account and the inputs."""
+    from pathlib import Path
+
+    from importer.journal import Journal
+    from importer.resume import default_journal_path
+
+    account_id = str(client.me().get("id", ""))
+    path = Path(args.journal) if args.journal else default_journal_path(account_id, args.files)
+    return Journal.open(path, account_id=account_id, inputs=[os.path.abspath(f) for f in args.files],
+                        fresh=args.fresh)
+
+
+def _runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.render import runs_text
+    from importer.resume import list_runs
+
+    runs = list_runs(args.journal)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in runs], ensure_ascii=False, indent=1), file=out)
+    else:
+        print(runs_text(runs), file=out)
+    return ExitCode.OK
+
+
+def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.journal import Journal
+    from importer.resume import list_runs
+    from importer.undo import CreatedContact, plan_undo, run_undo
+
+    found = [r for r in list_runs(args.journal) if r.run_id == args.run_id]
+    if not found:
+        raise UsageError(f"no run {args.run_id!r} in the journals; `{PROG} runs` lists them")
+    client = _client(args)
+    with client:
+        me = client.me()
+        with Journal.open(found[0].journal, account_id=str(me.get("id", ""))) as journal:
+            created = [CreatedContact(c.dex_id, c.created_at, c.updated_at)
+                       for c in journal.created_in_run(args.run_id)]
+            plan = plan_undo(client, created, force=args.force)
+            print(f"Run {args.run_id} created {len(created)} contacts: {len(plan.delete_ids)} to delete, "
+                  f"{len(plan.kept_edited)} edited in Dex since (kept; --force deletes them too), "
+                  f"{len(plan.already_gone)} already gone, {len(plan.kept_unknown)} kept (cannot tell)",
+                  file=out)
+            if not plan.delete_ids:
+                return ExitCode.OK
+            if not args.yes:
+                if sys.stdin is None or not sys.stdin.isatty():
+                    raise UsageError("undo deletes contacts: confirm with --yes (no terminal to ask on)")
+                if input(f"Delete {len(plan.delete_ids)} contacts from Dex? [y/N] ").strip().lower() \
+                        not in ("y", "yes"):
+                    print(f"{PROG}: nothing deleted", file=err)
+                    return ExitCode.OK
+            result = run_undo(client, plan)
+            journal.forget_created(result.deleted)
+            journal.finish({"deleted": len(result.deleted), "kept": len(created) - len(result.deleted)})
+    print(f"Deleted {len(result.deleted)} contacts.", file=out)
+    for failure in result.failures:
+        print(f"  not deleted: {failure}", file=err)
+    return ExitCode.PARTIAL if result.failures or result.not_deleted else ExitCode.OK
 
 
 def _progress_bar(total: int, err: TextIO, *, quiet: bool) -> Any:

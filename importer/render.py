@@ -6,7 +6,7 @@ Pure functions from results to strings; only cli.py writes them anywhere.
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
@@ -16,7 +16,7 @@ from importer.mapping.apply import Mapped
 from importer.model import Notice
 from importer.pipeline import OpenedFile
 from importer.preview import Summary
-from importer.run import ImportResult
+from importer.run import STATUSES, ImportResult, RecordResult
 
 if TYPE_CHECKING:
     from importer.demo import DemoResult
@@ -49,8 +49,10 @@ def contact_rows(sample: list[Mapped]) -> str:
                     tablefmt="simple", disable_numparse=True)
 
 
-def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND) -> str:
-    """Returns the whole human preview: files, counts, first contacts, fill counts, warnings."""
+def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND,
+                 predictions: list[RecordResult] | None = None, api_url: str | None = None) -> str:
+    """Returns the whole human preview: files, counts, first contacts, fill counts, warnings, and what the
+    import would do with each record when the account was checked."""
     out: list[str] = []
     for f in summary.files:
         out.append(f"{f.file}: {f.format} (mapping {f.mapping}): {f.reason}")
@@ -81,7 +83,28 @@ def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND) -> str:
     out += column_lines(summary)
     if summary.notice_kinds:
         out += ["", "Warnings:"] + notice_lines(summary.notices, summary.notice_kinds, examples)
+    out += [""] + prediction_lines(predictions, api_url, examples)
     return "\n".join(out)
+
+
+_WOULD = {"created": "create", "existing": "already in Dex", "updated": "update", "skipped": "skip"}
+
+
+def prediction_lines(predictions: list[RecordResult] | None, api_url: str | None, examples: int) -> list[str]:
+    """Returns what the import would do, record by record, or why that is not known."""
+    if predictions is None:
+        return ["Dex account not checked (no API key): every contact is counted as new. Pass --token or set "
+                "DEX_API_KEY to see who is already in Dex."]
+    counts = Counter(r.status for r in predictions)
+    out = [f"What `dex-import import` would do, checked against {api_url}: "
+           + " · ".join(f"{_WOULD.get(k, k)} {counts[k]}" for k in _WOULD if counts[k])]
+    for status in ("existing", "updated"):
+        shown = [r for r in predictions if r.status == status]
+        for r in shown[:examples]:
+            out.append(f"  {r.file}:{r.line}: {r.message}")
+        if len(shown) > examples:
+            out.append(f"  … and {len(shown) - examples} more (all of them: --json)")
+    return out
 
 
 def column_lines(summary: Summary) -> list[str]:
@@ -153,9 +176,10 @@ def detection_dict(opened: OpenedFile) -> dict[str, Any]:
 
 def import_text(result: ImportResult, *, api_url: str) -> str:
     """Returns the summary of an import: created, skipped, failed, unknown, time taken, reports."""
-    counts = {s: result.count(s) for s in ("created", "skipped", "failed", "unknown")}
-    out = [f"Imported into {api_url}: created {counts['created']} · skipped {counts['skipped']} · "
-           f"failed {counts['failed']} · outcome unknown {counts['unknown']} · {result.seconds:.1f} s"]
+    counts = {s: result.count(s) for s in STATUSES}
+    words = {"existing": "already in Dex", "unknown": "outcome unknown"}
+    shown = [f"{words.get(k, k)} {n}" for k, n in counts.items() if n or k in ("created", "failed")]
+    out = [f"Imported into {api_url}: " + " · ".join(shown) + f" · {result.seconds:.1f} s"]
     if result.stopped:
         out.append(f"Stopped early: {result.stopped}")
     problems = [r for r in result.records if r.status in ("failed", "unknown")
@@ -164,6 +188,7 @@ def import_text(result: ImportResult, *, api_url: str) -> str:
         out.append(f"  {r.file}:{r.line}: {r.status}: {r.message}")
     if len(problems) > EXAMPLES_PER_KIND * 2:
         out.append(f"  … and {len(problems) - EXAMPLES_PER_KIND * 2} more (all of them: --json, or the report)")
+    out += result.notes
     cards = {p[: -len(".vcf")] for p in result.reports if p.endswith(".vcf")}
     for path in result.reports:
         if path.endswith(".csv") and path[: -len(".csv")] in cards:
@@ -191,3 +216,13 @@ def demo_text(demo: DemoResult) -> str:
     out += ["", "Next: dex-import preview YOUR_EXPORT, then dex-import import YOUR_EXPORT with --token "
             "(or DEX_API_KEY)."]
     return "\n".join(out)
+
+
+def runs_text(runs: list[Any]) -> str:
+    """Returns the table `dex-import runs` prints: one row per run, oldest first."""
+    if not runs:
+        return "No runs yet: `dex-import import FILE` records one."
+    rows = [[r.run_id, r.state, r.started_at or "", ", ".join(f"{k} {v}" for k, v in r.counts.items() if v),
+             ", ".join(os.path.basename(i) for i in r.inputs)] for r in runs]
+    return tabulate(rows, headers=["run", "state", "started", "counts", "inputs"], tablefmt="simple",
+                    disable_numparse=True)

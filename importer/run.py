@@ -10,6 +10,7 @@ unreadable card, a hidden LinkedIn member), failed (Dex refused it, or it could 
 from __future__ import annotations
 
 import threading
+from functools import partial
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,15 +18,24 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from importer.client import DexClient
+from importer.client import DexClient, OutcomeUnknown, Rejected, SurelyNotCreated
+from importer.existing import Decision, decide_all
+from importer.journal import Journal
+from importer.labels import ensure_labels, inline_links
 from importer.exitcodes import ExitCode
-from importer.model import Contact
-from importer.outcomes import Created, Failed, Progress, SendHooks, SendPolicy
+from importer.model import Contact, Record
+from importer.outcomes import Created, Failed, Progress, SendPolicy
 from importer.pipeline import Input, OpenedFile, ReadOptions, open_files
 from importer.plan import Plan, Planned, make_plan
 from importer.preview import Summary
 from importer.report import FailedRecord, default_report_path, write_csv_report, write_vcard_report
+from importer.resume import patient_read, settle_in_flight
 from importer.send import send_contacts
+
+STATUSES = ("created", "updated", "existing", "skipped", "failed", "unknown")
+"""What becomes of a record: created; updated or existing (already in Dex, from the account or an earlier
+run); skipped (no name, unreadable, hidden member); failed (surely not in Dex); unknown (may be in Dex)."""
+
 
 @dataclass(frozen=True)
 class SendOptions:
@@ -62,6 +72,7 @@ class ImportResult:
     reports: list[str] = field(default_factory=list)
     seconds: float = 0.0
     stopped: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         """Returns how many records ended with `status`."""
@@ -75,9 +86,9 @@ class ImportResult:
 
     def as_dict(self) -> dict[str, Any]:
         """Returns the JSON form printed by ``import --json``."""
-        return {"created": self.count("created"), "skipped": self.count("skipped"),
-                "failed": self.count("failed"), "unknown": self.count("unknown"),
+        return {**{status: self.count(status) for status in STATUSES},
                 "report": self.reports, "seconds": round(self.seconds, 3), "stopped": self.stopped,
+                "notes": self.notes,
                 "records": [r.as_dict() for r in self.records]}
 
 
@@ -92,50 +103,93 @@ def run_import(paths: Sequence[Input], client: DexClient, *, read: ReadOptions =
         return send_plan(plan, client, send=send, **sending)
 
 
-def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(),
+def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(), existing: str = "skip",
+              labels_as: str = "tags", tag: str | None = None, journal: Journal | None = None,
               on_progress: Callable[[Progress], None] | None = None, stop: threading.Event | None = None,
-              hooks: SendHooks[int] | None = None, clock: Callable[[], float] = time.monotonic,
+              clock: Callable[[], float] = time.monotonic,
               now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
               sleep: Callable[[float], None] = time.sleep) -> ImportResult:
     """Returns the result of sending a plan's contacts to Dex and reporting the records that did not make it.
 
-    The key is checked before any contact is sent (AuthError). Each record ends created (with its Dex id;
-    records merged into one contact share it), skipped, failed or unknown.
+    In order: the key is checked (AuthError before anything is sent); batches an earlier run left in flight
+    are settled from the journal; who is already in the account is found (`--existing`); the person's labels
+    and the run's `tag` are ensured as tags (or groups) and go inline with the contacts; the contacts are
+    sent; matched contacts are filled (`existing="update"`); the failure reports are written.
     """
     started_at = now()
     started = clock()
+    read = patient_read(sleep)
+    read(client.me)
+    if journal is not None:
+        settle_in_flight(journal, client, read=read)
+    decisions = decide_all(plan, client, existing=existing, journal=journal, read=read)
+    ensured = ensure_labels(client, decisions.labels, as_groups=labels_as == "groups", call=read) \
+        if decisions.labels else None
+    run_tag = ensure_labels(client, [tag], call=read).id_of(tag) if tag else None
     result = ImportResult(plan.summary)
+    result.notes += [f"label {f.name!r}: {f.reason}" for f in (ensured.failures if ensured else ())]
     failures: dict[str, list[FailedRecord]] = {}
+
+    def fail(record: Record, status: str, message: str) -> None:
+        result.records.append(RecordResult(record.file, record.line, status, message=message))
+        failures.setdefault(record.file, []).append(FailedRecord(record, message))
+
     for unused in plan.unused:
-        record = unused.record
-        result.records.append(RecordResult(record.file, record.line, "skipped", message=unused.message))
-        if not unused.expected:
-            failures.setdefault(record.file, []).append(FailedRecord(record, unused.message))
+        if unused.expected:
+            result.records.append(RecordResult(unused.record.file, unused.record.line, "skipped",
+                                               message=unused.message))
+        else:
+            fail(unused.record, "skipped", unused.message)
     pending: dict[int, Planned] = {}
+    updates: list[tuple[Planned, Decision]] = []
 
     def items() -> Iterator[tuple[int, Contact]]:
         for planned in plan.contacts():
+            decision = decisions.of(planned.position)
+            if decision.action == "update" and decision.fill:
+                updates.append((planned, decision))
+                continue
+            if decision.action != "create":
+                _each(result, planned, "existing", decision.dex_id, decision.describe())
+                continue
+            first = planned.records[0]
+            held = journal.admit(planned.contact, file=first.file, line=first.line) if journal else None
+            if held is not None and held.state in ("created", "duplicate"):
+                _each(result, planned, "existing", held.dex_id, held.message or f"created by run {held.run_id}")
+                continue
+            if held is not None:
+                for record in planned.records:
+                    fail(record, "unknown", f"outcome unknown since run {held.run_id} ("
+                         f"{held.message or 'its answer was lost'}): look for it in Dex before importing it again")
+                continue
             pending[planned.position] = planned
-            yield planned.position, planned.contact
+            links = inline_links(planned.labels, ensured, run_tag_id=run_tag) if ensured else \
+                ({"tags_contacts": [{"tag_id": run_tag}]} if run_tag else {})
+            yield planned.position, {**planned.contact, **links}
 
     sent = send_contacts(items(), client, batch_size=send.batch_size, concurrency=send.concurrency,
-                         on_progress=on_progress, hooks=hooks, stop=stop, policy=send.policy,
-                         clock=clock, sleep=sleep, now=now)
+                         on_progress=on_progress, hooks=journal.hooks() if journal else None, stop=stop,
+                         policy=send.policy, clock=clock, sleep=sleep, now=now, check_key=False)
     for key, outcome in sent.outcomes.items():
         planned = pending[key]
-        first = planned.records[0]
+        if isinstance(outcome, Created):
+            _each(result, planned, "created", outcome.dex_id)
+            continue
         for record in planned.records:
-            merged = f"merged into the contact of {first.file}:{first.line}" if record is not first else None
-            if isinstance(outcome, Created):
-                result.records.append(RecordResult(record.file, record.line, "created", outcome.dex_id, merged))
-                continue
             if isinstance(outcome, Failed):
-                status, message = "failed", outcome.message
+                fail(record, "failed", outcome.message)
             else:
-                status, message = "unknown", (f"outcome unknown ({outcome.reason}): it may already be in "
-                                              "Dex; look for it there before importing this row again")
-            result.records.append(RecordResult(record.file, record.line, status, message=message))
-            failures.setdefault(record.file, []).append(FailedRecord(record, message))
+                fail(record, "unknown", f"outcome unknown ({outcome.reason}): it may already be in Dex; look "
+                     "for it there before importing this row again")
+    for planned, decision in updates:
+        try:
+            read(partial(client.update_contact, decision.dex_id, decision.fill))
+        except (Rejected, SurelyNotCreated, OutcomeUnknown) as exc:
+            for record in planned.records:
+                fail(record, "failed", f"could not fill {', '.join(sorted(decision.fill))} of the Dex contact "
+                     f"it matched ({decision.how}): {exc.message}")
+            continue
+        _each(result, planned, "updated", decision.dex_id, decision.describe().replace("will fill", "filled"))
     result.records.sort(key=lambda r: (r.file, r.line))
     result.stopped = sent.stopped
     by_name = {item.name: item for item in plan.opened}
@@ -143,7 +197,42 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
         result.reports += _write_report(by_name[name], failed, send.report, started_at,
                                         several=len(plan.opened) > 1)
     result.seconds = clock() - started
+    if tag and result.count("created"):
+        result.notes.append(f"Every contact this run created has the tag {tag!r}: filter by it in Dex.")
+    if journal is not None:
+        journal.finish({s: result.count(s) for s in STATUSES}, stopped=result.stopped)
     return result
+
+
+def predict_plan(plan: Plan, client: DexClient | None, *, existing: str = "skip",
+                 sleep: Callable[[float], None] = time.sleep) -> list[RecordResult]:
+    """Returns, record by record, what `send_plan` would do with the plan (statuses as the import's:
+    created, existing, updated, skipped), using the same decisions; nothing is written to Dex."""
+    read = patient_read(sleep)
+    if client is not None:
+        read(client.me)
+    decisions = decide_all(plan, client, existing=existing, read=read)
+    result = ImportResult(plan.summary)
+    for unused in plan.unused:
+        result.records.append(RecordResult(unused.record.file, unused.record.line, "skipped",
+                                           message=unused.message))
+    for planned in plan.contacts():
+        decision = decisions.of(planned.position)
+        status = {"create": "created", "update": "updated" if decision.fill else "existing"}.get(
+            decision.action, "existing")
+        _each(result, planned, status, decision.dex_id, decision.describe())
+    result.records.sort(key=lambda r: (r.file, r.line))
+    return result.records
+
+
+def _each(result: ImportResult, planned: Planned, status: str, dex_id: str | None,
+          message: str | None = None) -> None:
+    """Records the same outcome for every record of a (possibly merged) contact."""
+    first = planned.records[0]
+    for record in planned.records:
+        merged = f"merged into the contact of {first.file}:{first.line}" if record is not first else None
+        text = "; ".join(m for m in (message, merged) if m) or None
+        result.records.append(RecordResult(record.file, record.line, status, dex_id, text))
 
 
 def _write_report(opened: OpenedFile, failed: list[FailedRecord], chosen: str | None, started: datetime, *,

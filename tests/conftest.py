@@ -60,3 +60,9 @@ def sandbox_client(dex_sandbox: SandboxServer) -> Iterator[DexClient]:
     """Return a DexClient with the right key for `dex_sandbox`."""
     with DexClient(SANDBOX_TEST_KEY, api_url=dex_sandbox.url, timeout=10) as client:
         yield client
+
+
+@pytest.fixture(autouse=True)
+def _journals_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keeps every test's run journals (the user's data folder) out of the real home folder."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))

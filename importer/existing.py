@@ -1,0 +1,121 @@
+"""Returns what an import will do with each contact, given who is already in the Dex account.
+
+The predictive preview and the import call the same `decide`, so they agree record by record:
+
+- ``create``: nobody in Dex matches; the contact will be created;
+- ``exists``: already in Dex (which contact, and how it matched); `--existing skip` leaves it alone;
+- ``update``: already in Dex and `--existing update` fills the fields that are empty there (which ones);
+- ``create`` again with `--existing create`, which sends matches anyway.
+
+A record the journal says an earlier run created is ``done`` before the account is even asked, so a rerun
+reports it as created earlier rather than as found in Dex. Reads of the account (lookups, the contact list)
+are retried on 429 and 5xx (`resume.patient_read`): they change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from importer.account import AccountIndex, Match, fetch_full, missing_fields
+from importer.client import DexClient
+from importer.errors import UsageError
+from importer.model import Contact
+
+EXISTING_MODES = ("skip", "update", "create")
+
+if TYPE_CHECKING:
+    from importer.journal import Journal
+    from importer.plan import Plan
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What will happen to one contact: `action`, the Dex contact it matched, and the fields to fill."""
+
+    action: str
+    dex_id: str | None = None
+    how: str = ""
+    fill: Contact = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """Returns the decision in words, as the preview shows it."""
+        if self.action == "done":
+            return f"already imported ({self.how})"
+        if self.action == "exists":
+            return f"already in Dex ({self.how}): left alone"
+        if self.action == "update" and not self.fill:
+            return f"already in Dex ({self.how}): nothing of it is empty there, left alone"
+        if self.action == "update":
+            return f"already in Dex ({self.how}): will fill {', '.join(sorted(self.fill))}"
+        return "will be created"
+
+
+CREATE = Decision("create")
+
+
+def load_account(client: DexClient, contacts: Iterable[Contact], *, existing: str,
+                 read: Callable[[Callable[[], Any]], Any]) -> AccountIndex | None:
+    """Returns the index of who is in the account, or None when `--existing create` makes it moot."""
+    if existing not in EXISTING_MODES:
+        raise UsageError(f"--existing {existing!r}: use skip, update or create")
+    if existing == "create":
+        return None
+    emails = [e["email"] for c in contacts for e in c.get("contact_emails", ())]
+    return AccountIndex.load(client, emails=emails, read=read)
+
+
+def decide(contact: Contact, index: AccountIndex | None, *, existing: str, client: DexClient,
+           read: Callable[[Callable[[], Any]], Any]) -> Decision:
+    """Returns what the import does with `contact`: create it, leave it, or fill its empty fields."""
+    match: Match | None = index.match(contact) if index is not None else None
+    if match is None:
+        return CREATE
+    if existing == "skip":
+        return Decision("exists", match.dex_id, match.how)
+    full = fetch_full(client, match, read=read)
+    fill = missing_fields(full.existing, contact)
+    if index is not None and fill:
+        index.updated(match.dex_id, fill)  # a second record of the same person must not fill it again
+    return Decision("update", match.dex_id, match.how, fill)
+
+
+@dataclass
+class Decisions:
+    """The decision for every contact of a plan that will not simply be created, and the labels of those
+    that will (the tags or groups to ensure before sending)."""
+
+    by_position: dict[int, Decision] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+
+    def of(self, position: int) -> Decision:
+        """Returns the decision for the contact at `position`."""
+        return self.by_position.get(position, CREATE)
+
+
+def decide_all(plan: Plan, client: DexClient | None, *, existing: str = "skip", journal: Journal | None = None,
+               read: Callable[[Callable[[], Any]], Any]) -> Decisions:
+    """Returns what the import will do with each contact of `plan` (see `decide`).
+
+    Without a client nothing is known of the account: every contact not done by an earlier run is a create.
+    """
+    from importer.journal import fingerprint
+
+    found = Decisions()
+    index = load_account(client, (p.contact for p in plan.contacts()), existing=existing, read=read) \
+        if client is not None else None
+    labels: dict[str, None] = {}
+    for planned in plan.contacts():
+        held = journal.status(fingerprint(planned.contact)) if journal is not None else None
+        if held is not None and held.state == "created":
+            found.by_position[planned.position] = Decision("done", held.dex_id, f"created by run {held.run_id}")
+            continue
+        decision = decide(planned.contact, index, existing=existing, client=client, read=read) \
+            if client is not None else CREATE
+        if decision.action == "create":
+            labels.update(dict.fromkeys(planned.labels))
+        else:
+            found.by_position[planned.position] = decision
+    found.labels = list(labels)
+    return found
