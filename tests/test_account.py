@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -13,17 +12,7 @@ from importer.client import DexClient
 from importer.model import Contact
 from importer.sandbox import SandboxServer
 from tests.conftest import SANDBOX_TEST_KEY
-
-
-class Ticker:
-    """A `now` for the sandbox that moves one second on every call, so each write gets its own time."""
-
-    def __init__(self) -> None:
-        self.at = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        self.at += timedelta(seconds=1)
-        return self.at
+from tests.helpers import Ticker
 
 
 @pytest.fixture

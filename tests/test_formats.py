@@ -23,34 +23,12 @@ from importer.mapping.apply import Mapped
 from importer.pipeline import OpenedFile, ReadOptions, map_records, open_file
 from importer.preview import Summary, preview
 from importer.samples import sample_inputs
+from tests.helpers import email, phone
 
 FORMATS = Path(__file__).parent / "fixtures" / "formats"
 XLSX = Path(__file__).parent / "fixtures" / "xlsx"
 SAMPLES = Path(__file__).parent.parent / "sample_data"
 HIDDEN = "hidden LinkedIn member (LinkedIn leaves out members who hide their name)"
-
-
-def email(address: str, label: str | None, ranking: int) -> dict[str, Any]:
-    """Returns a contact_emails entry as the mapping writes it (no label key when there is none)."""
-    entry: dict[str, Any] = {"email": address}
-    if label:
-        entry["label"] = label
-    entry["ranking"] = ranking
-    return entry
-
-
-def phone(written: str, sanitized: str | None, country: str | None, label: str | None,
-          ranking: int) -> dict[str, Any]:
-    """Returns a contact_phone_numbers entry: as written, E.164, country code, label, ranking."""
-    entry: dict[str, Any] = {"phone_number": written}
-    if sanitized:
-        entry["phone_number_sanitized"] = sanitized
-    if country:
-        entry["country_code"] = country
-    if label:
-        entry["label"] = label
-    entry["ranking"] = ranking
-    return entry
 
 
 def run(path: Path | str, **options: Any) -> tuple[Summary, list[dict[str, Any]]]:

@@ -19,35 +19,13 @@ from importer.exitcodes import ExitCode
 from importer.pipeline import ReadOptions
 from importer.preview import preview
 from importer.samples import sample_inputs
+from tests.helpers import email, phone
 
 SAMPLES = Path(__file__).parent.parent / "sample_data"
 HIDDEN = "hidden LinkedIn member (LinkedIn leaves out members who hide their name)"
 INVALID_PHONE = ("'555-0199' is not a valid phone number for US: kept as written, not sanitized; check the "
                  "digits or write it with its +country code")
 CP1252 = "not UTF-8 (byte 0xE9 on line 2): read as Windows-1252; if names look wrong, give the file's encoding"
-
-
-def email(address: str, label: str | None, ranking: int) -> dict[str, Any]:
-    """Returns a contact_emails entry as the mapping writes it (no label key when there is none)."""
-    entry: dict[str, Any] = {"email": address}
-    if label:
-        entry["label"] = label
-    entry["ranking"] = ranking
-    return entry
-
-
-def phone(written: str, sanitized: str | None, country: str | None, label: str | None,
-          ranking: int) -> dict[str, Any]:
-    """Returns a contact_phone_numbers entry: as written, E.164, country code, label, ranking."""
-    entry: dict[str, Any] = {"phone_number": written}
-    if sanitized:
-        entry["phone_number_sanitized"] = sanitized
-    if country:
-        entry["country_code"] = country
-    if label:
-        entry["label"] = label
-    entry["ranking"] = ranking
-    return entry
 
 
 @dataclass(frozen=True)

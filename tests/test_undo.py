@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -20,17 +19,7 @@ from importer.undo import (
     run_undo,
 )
 from tests.conftest import SANDBOX_TEST_KEY
-
-
-class Ticker:
-    """A `now` for the sandbox that moves one second on every call, so each write gets its own time."""
-
-    def __init__(self) -> None:
-        self.at = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        self.at += timedelta(seconds=1)
-        return self.at
+from tests.helpers import Ticker
 
 
 @pytest.fixture
