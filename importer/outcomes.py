@@ -62,12 +62,16 @@ class SendHooks(Generic[K]):
 
 @dataclass(frozen=True)
 class SendPolicy:
-    """How hard to try: retries and backoff, unknown-outcome rounds, pacing, and clock skew for lookups."""
+    """How hard to try: retries and backoff, unknown-outcome rounds, pacing, and clock skew for lookups.
 
-    max_attempts: int = 6            # per batch, for failures other than 429
-    max_rate_limited: int = 50       # per batch, 429 answers before giving up
-    backoff_base: float = 0.5        # seconds; full jitter over base * 2**attempt
+    A 429 only means "slow down": it is waited out (Retry-After) however often it comes, and never fails a
+    contact; what ends a run that Dex keeps refusing is `time_limit` or the caller's stop signal.
+    """
+
+    max_attempts: int = 8            # per batch: 503s and refused connections before it is Failed
+    backoff_base: float = 0.5        # seconds; full jitter over base * 2**attempt (about 2 minutes in all)
     backoff_max: float = 30.0
+    time_limit: float | None = None  # seconds for the whole run (None: no limit); a 429 never gives up alone
     lookup_rounds: int = 3           # times a contact may be sent with no answer before it is given up
     initial_rate: float = 1.0        # requests per second: public clients assume about 1/s
     max_rate: float = 100.0

@@ -63,8 +63,7 @@ class _Work:
     """Entries (indexes into the run's input) to send together, and the attempts so far."""
 
     entries: list[int]
-    attempts: int = 0
-    rate_limited: int = 0
+    attempts: int = 0  # answers that surely created nothing, other than 429 (which never count)
 
 
 @dataclass
@@ -97,6 +96,9 @@ class _Run(Generic[K]):
         self.client, self.batch_size, self.policy, self.pacer = client, batch_size, policy, pacer
         self.sleep, self.rng, self.now, self.hooks, self.on_progress, self.stop = sleep, rng, now, hooks, \
             on_progress, stop
+        self.clock: Callable[[], float] = pacer.clock
+        self.deadline = None if policy.time_limit is None else self.clock() + policy.time_limit
+        self.timed_out = False
         self.keys: list[K] = []
         self.contacts: list[Contact] = []
         self.outcomes: dict[int, Outcome] = {}
@@ -117,6 +119,12 @@ class _Run(Generic[K]):
 
     # -- scheduling ----------------------------------------------------------------------------------------
 
+    def halted(self) -> bool:
+        """Return True once no new batch may go: the caller's stop, or the run's time limit reached."""
+        if self.deadline is not None and not self.timed_out and self.clock() >= self.deadline:
+            self.timed_out = True
+        return self.timed_out or self.stop.is_set()
+
     def _next(self) -> _Work | list[_Pending] | None:
         """Return the next thing to do: a batch to send, unknown batches to look up, or None when done."""
         with self.cond:
@@ -129,13 +137,13 @@ class _Run(Generic[K]):
                     if self.in_flight == 0 and not self.looking:
                         self.looking, pending, self.pending = True, self.pending, []
                         return pending
-                elif not self.looking and not self.stop.is_set():
+                elif not self.looking and not self.halted():
                     work = self.queue.popleft() if self.queue else self._read_input()
                     if work is not None:
                         self.in_flight += 1
                         return work
                 if not self.looking and self.in_flight == 0 and not self.pending and \
-                        (self.stop.is_set() or (self.exhausted and not self.queue)):
+                        (self.halted() or (self.exhausted and not self.queue)):
                     return None
                 # a timeout too, so that a `stop` set from outside is noticed even when nothing else happens
                 self.cond.wait(timeout=0.5)
@@ -207,7 +215,10 @@ class _Run(Generic[K]):
         batch = self._batch(work.entries)
         with self.hook_lock:
             self.hooks.before_send(Batch(batch.number, tuple(self.keys[i] for i in batch.keys), batch.contacts))
-        slot = self.pacer.wait()
+        slot = self.pacer.wait(cancelled=self.halted)
+        if slot is None:  # stopped while waiting for the pace or a Retry-After: it was never sent
+            self._settle(batch, {})
+            return self._finish(requeue=[work])
         sent_at = self.now()
         with self.cond:
             self.counters.requests += 1
@@ -237,23 +248,31 @@ class _Run(Generic[K]):
         self._finish()
 
     def _retry(self, work: _Work, batch: Batch[int], exc: SurelyNotCreated, slot: Slot) -> None:
-        throttled = exc.status_code in (429, 503)
-        if throttled:
-            self.pacer.throttled(slot, exc.retry_after)
         with self.cond:
             self.counters.retries += 1
             self.counters.rate_limited += exc.status_code == 429
-        work.rate_limited += exc.status_code == 429
-        work.attempts += exc.status_code != 429
-        if work.attempts >= self.policy.max_attempts or work.rate_limited >= self.policy.max_rate_limited:
-            message = f"not created: gave up after {work.attempts + work.rate_limited} tries: {exc.describe()}"
+        if exc.status_code == 429:
+            # "slow down", not "no": the pace waits out Retry-After for everyone, and the batch goes again
+            self.pacer.throttled(slot, exc.retry_after)
+            self._settle(batch, {})
+            return self._finish(requeue=[work])
+        work.attempts += 1
+        if work.attempts >= self.policy.max_attempts:
+            message = f"not created: gave up after {work.attempts} tries: {exc.describe()}"
             self._settle(batch, {i: Failed(message) for i in work.entries})
             return self._finish()
         self._settle(batch, {})
-        if exc.status_code != 429:
-            cap = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** work.attempts)
-            self.sleep(max(exc.retry_after or 0.0, self.rng.uniform(0, cap)))
+        self._back_off(work.attempts, exc)
         self._finish(requeue=[work])
+
+    def _back_off(self, attempt: int, exc: DexError) -> None:
+        """Sleep before trying again after a 503 or a refused connection: full jitter, growing each time."""
+        if exc.retry_after is not None:
+            self.pacer.pause(exc.retry_after)
+        cap = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** attempt)
+        with self.cond:
+            jitter = self.rng.uniform(0, cap)
+        self.sleep(max(exc.retry_after or 0.0, jitter))
 
     def _split(self, work: _Work, batch: Batch[int], exc: Rejected) -> None:
         if len(work.entries) == 1:
@@ -269,25 +288,24 @@ class _Run(Generic[K]):
 
     def read(self, call: Callable[[], T]) -> T:
         """Return the result of a read-only call, retried (paced, with backoff) while Dex cannot answer."""
-        attempt = rate_limited = 0
+        attempt = 0
         while True:
             slot = self.pacer.wait()
+            assert slot is not None  # not cancellable
             with self.cond:
                 self.counters.requests += 1
             try:
                 result = call()
             except (SurelyNotCreated, OutcomeUnknown) as exc:
-                attempt += exc.status_code != 429
-                rate_limited += exc.status_code == 429
-                if exc.status_code in (429, 503):
-                    self.pacer.throttled(slot, exc.retry_after)
                 with self.cond:
                     self.counters.rate_limited += exc.status_code == 429
-                if attempt >= self.policy.max_attempts or rate_limited >= self.policy.max_rate_limited:
+                if exc.status_code == 429:
+                    self.pacer.throttled(slot, exc.retry_after)
+                    continue
+                attempt += 1
+                if attempt >= self.policy.max_attempts:
                     raise
-                if exc.status_code != 429:
-                    cap = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** attempt)
-                    self.sleep(max(exc.retry_after or 0.0, self.rng.uniform(0, cap)))
+                self._back_off(attempt, exc)
                 continue
             self.pacer.answered(slot)
             return result
@@ -372,8 +390,9 @@ def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batc
         raise run.error
     unsettled = [i for i in range(len(run.keys)) if i not in run.outcomes]
     stopped = run.aborted
-    if stopped is None and run.stop.is_set() and (unsettled or not run.exhausted):
-        stopped = "stopped before every contact was sent"
+    if stopped is None and run.halted() and (unsettled or not run.exhausted):
+        stopped = f"stopped at the time limit of {policy.time_limit:g} s before every contact was sent" \
+            if run.timed_out else "stopped before every contact was sent"
     outcomes: dict[K, Outcome] = {}
     for i, key in enumerate(run.keys):
         if i in run.outcomes:

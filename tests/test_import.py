@@ -15,6 +15,7 @@ import pytest
 
 from importer.cli import main
 from importer.client import DexClient
+from importer.outcomes import SendPolicy
 from importer.pipeline import ReadOptions
 from importer.report import ERROR_COLUMN, LINE_COLUMN, MAPPING_COLUMN
 from importer.run import ImportResult, SendOptions, run_import
@@ -52,7 +53,8 @@ def test_every_contact_created_exactly_once_under_503s_429s_and_drops(
     server = dex_sandbox_factory(faults=Faults(rate_limit=5, burst=2, error_rate=0.2, drop_after_store=0.2,
                                                seed=3))
     export = linkedin_export(tmp_path / "Connections.csv", 240)
-    result = run(server, [str(export)], virtual_time, batch_size=20)
+    # starting well above the limit makes the 429s certain, whatever the threads' timing
+    result = run(server, [str(export)], virtual_time, batch_size=20, policy=SendPolicy(initial_rate=50))
     stored = Counter(c["linkedin"] for c in server.store.contacts())
     assert stored == Counter(f"member-{n:03d}" for n in range(240))  # each once, none twice
     assert server.stats.rate_limited and server.stats.unavailable and server.stats.dropped

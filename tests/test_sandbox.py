@@ -200,3 +200,22 @@ def test_run_sandbox_serves_until_ctrl_c_and_keeps_contacts_in_its_file(tmp_path
     assert seen[0].startswith("http://127.0.0.1:") and seen[0].endswith("/v1")
     assert Store(str(db)).count() == 1
     assert b"dex_file_test_key" not in db.read_bytes()
+
+
+def test_a_seed_gives_each_request_the_same_faults_whatever_order_requests_arrive_in(
+        dex_sandbox_factory: Callable[..., SandboxServer]) -> None:
+    faults = Faults(error_rate=0.5, seed=9)
+    paths = [f"/users/me?n={n}" for n in range(12)] * 2  # each twice: the second time is a fresh draw
+    fates: list[dict[tuple[str, int], int]] = []
+    for order in (paths, paths[::-1]):
+        server = dex_sandbox_factory(faults=faults)
+        seen: dict[str, int] = {}
+        fate: dict[tuple[str, int], int] = {}
+        for path in order:
+            seen[path] = seen.get(path, 0) + 1
+            answer = httpx.get(server.url + path, headers={"Authorization": f"Bearer {server.api_key}"},
+                               trust_env=False)
+            fate[(path, seen[path])] = answer.status_code
+        fates.append(fate)
+    assert fates[0] == fates[1]
+    assert set(fates[0].values()) == {200, 503}

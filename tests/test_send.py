@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from importer.client import AuthError, DexClient
 from importer.model import Contact
 from importer.pacing import Pacer
 from importer.sandbox import Faults, SandboxServer, VirtualTime
+from importer.sandbox.faults import TokenBucket
 from importer.send import (
     Batch,
     Created,
@@ -149,7 +151,7 @@ def test_a_server_that_keeps_failing_gives_up_with_failed_not_unknown(dex_sandbo
     server = dex_sandbox_factory(faults=Faults(error_rate=1.0))
     result = send(server, people(3), virtual_time, check_key=False)
     assert set(result.outcomes.values()) == {Failed(
-        "not created: gave up after 6 tries: Dex answered 503 to POST /contacts/: service unavailable, try again "
+        "not created: gave up after 8 tries: Dex answered 503 to POST /contacts/: service unavailable, try again "
         "later")}
     assert server.store.count() == 0
     # backoff grows with jitter, and never sleeps beyond its cap
@@ -196,16 +198,68 @@ def test_a_stop_sends_no_new_batch(dex_sandbox: SandboxServer, virtual_time: Vir
     assert dex_sandbox.store.count() == 0
 
 
-def test_the_pace_slows_once_per_round_of_429s_honours_retry_after_and_ramps_up(
-        virtual_time: VirtualTime) -> None:
+def test_a_429_is_waited_out_however_often_it_comes_and_never_fails_a_contact(
+        dex_sandbox_factory: Start, virtual_time: VirtualTime) -> None:
+    # one request a second, and a sender starting far too fast: most first tries meet a 429
+    server = dex_sandbox_factory(faults=Faults(rate_limit=1, burst=1, error_rate=0.1, seed=2))
+    result = send(server, people(40), virtual_time, batch_size=1, concurrency=6,
+                  policy=SendPolicy(initial_rate=50, max_attempts=3))
+    assert (len(result.created), len(result.failed), len(result.unknown)) == (40, 0, 0)
+    assert server.store.count() == 40
+    assert result.stats.rate_limited >= 10
+
+
+def test_the_time_limit_stops_a_run_that_dex_keeps_refusing(dex_sandbox_factory: Start,
+                                                           virtual_time: VirtualTime) -> None:
+    # a token every 100 s: after the key check every create meets "Retry-After: 100"
+    server = dex_sandbox_factory(faults=Faults(rate_limit=0.01, burst=1))
+    started = virtual_time.clock()
+    result = send(server, people(3), virtual_time, policy=SendPolicy(time_limit=60))
+    assert result.stopped == "stopped at the time limit of 60 s before every contact was sent"
+    assert set(result.outcomes.values()) == {Failed("not sent: " + result.stopped)}
+    assert server.store.count() == 0
+    assert virtual_time.clock() - started < 100  # the Retry-After wait was cut short by the limit
+
+
+def test_the_pace_cuts_once_per_round_of_429s_and_honours_retry_after(virtual_time: VirtualTime) -> None:
     pacer = Pacer(rate=10, min_rate=0.1, max_rate=100, clock=virtual_time.clock, sleep=virtual_time.sleep)
     first, second = pacer.wait(), pacer.wait()
+    assert first is not None and second is not None
     assert second.start - first.start == pytest.approx(0.1)
     pacer.throttled(first, 2.0)
-    pacer.throttled(second, 2.0)  # the same burst: no second cut
-    assert pacer.rate == pytest.approx(7.0)
+    pacer.throttled(second, 2.0)  # the same round: no second cut
+    assert (pacer.ceiling, pacer.rate) == (10.0, pytest.approx(9.5))
     after = pacer.wait()
-    assert after.start >= second.start + 2.0
-    for _ in range(70):
-        pacer.answered(pacer.wait())
-    assert pacer.rate == pytest.approx(14.0, abs=1.0)  # about +1 request/s per second once out of slow start
+    assert after is not None and after.start >= second.start + 2.0
+
+
+def test_a_stop_cuts_a_retry_after_wait_short(virtual_time: VirtualTime) -> None:
+    pacer = Pacer(rate=10, min_rate=0.1, max_rate=100, clock=virtual_time.clock, sleep=virtual_time.sleep)
+    slot = pacer.wait()
+    assert slot is not None
+    pacer.throttled(slot, 3600.0)
+    stop_at = virtual_time.clock() + 2.0
+    assert pacer.wait(cancelled=lambda: virtual_time.clock() >= stop_at) is None
+    assert virtual_time.clock() < stop_at + 1.0
+
+
+@pytest.mark.parametrize(("limit", "burst"), [(5, 2), (20, 5), (5, 1), (20, 20)])
+def test_the_pace_finds_a_token_bucket_limit_with_few_429s(virtual_time: VirtualTime, limit: float,
+                                                          burst: int) -> None:
+    """Return nothing: over two minutes the pace keeps >= 90% of the limit with < 5% of requests refused."""
+    bucket = TokenBucket(limit, burst, clock=virtual_time.clock)
+    pacer = Pacer(rate=1, min_rate=0.1, max_rate=1000, clock=virtual_time.clock, sleep=virtual_time.sleep)
+    started = virtual_time.clock()
+    accepted = refused = 0
+    while virtual_time.clock() - started < 120:
+        slot = pacer.wait()
+        assert slot is not None
+        wait = bucket.take()
+        if wait:
+            refused += 1
+            pacer.throttled(slot, math.ceil(wait))
+        else:
+            accepted += 1
+            pacer.answered(slot)
+    assert accepted >= 0.9 * limit * 120
+    assert refused < 0.05 * (accepted + refused)

@@ -7,6 +7,7 @@ rate-limited server in virtual time.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import threading
@@ -19,13 +20,17 @@ from dataclasses import dataclass
 class Faults:
     """What the sandbox does wrong on purpose.
 
-    - `rate_limit`: requests per second allowed (a token bucket of `burst` tokens); beyond it the answer is
-      429 with ``Retry-After``. None: no limit.
+    - `rate_limit`: requests per second allowed: an honest token bucket refilled at that rate, holding
+      `burst` tokens (by default a quarter of a second's worth, at least 1), so a client cannot go faster
+      than the limit for long by bursting; beyond it the answer is 429 with ``Retry-After`` (whole seconds
+      until a token is back). None: no limit.
     - `error_rate`: probability that a request is answered 503 before anything is done.
     - `latency_ms`: how long every answer waits.
     - `drop_after_store`: probability that a create stores its batch and then closes the connection
       without answering (the client cannot know whether anything was created).
-    - `seed`: the random source of the two probabilities, so a run is repeatable.
+    - `seed`: the random source of the two probabilities. Whether a request meets a fault depends only on
+      the seed, the request itself and how many times that same request came before, never on the order
+      requests from several threads arrive in: a run is repeatable, whatever the thread timing.
     """
 
     rate_limit: float | None = None
@@ -41,6 +46,8 @@ class Faults:
                 raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
         if self.rate_limit is not None and self.rate_limit <= 0:
             raise ValueError(f"rate_limit must be positive, got {self.rate_limit}")
+        if self.burst is not None and self.burst < 1:
+            raise ValueError(f"burst must be 1 or more, got {self.burst}")
         if self.latency_ms < 0:
             raise ValueError(f"latency_ms must be 0 or more, got {self.latency_ms}")
 
@@ -111,16 +118,22 @@ class FaultState:
         self.faults = faults
         self.stats = FaultStats()
         self._sleep = sleep
-        self._rng = random.Random(faults.seed)
+        self._seen: dict[tuple[str, bytes], int] = {}
         self._lock = threading.Lock()
         self._bucket: TokenBucket | None = None
         if faults.rate_limit is not None:
-            capacity = faults.burst or max(1, math.ceil(faults.rate_limit))
+            capacity = faults.burst or max(1, math.ceil(faults.rate_limit / 4))
             self._bucket = TokenBucket(faults.rate_limit, capacity, clock=clock)
 
-    def _chance(self, p: float) -> bool:
+    def _chance(self, kind: str, p: float, request: bytes) -> bool:
+        """Return True with probability `p`, drawn from the seed, `kind`, `request` and its repeat count."""
+        if p <= 0:
+            return False
+        digest = hashlib.sha256(request).digest()
         with self._lock:
-            return p > 0 and self._rng.random() < p
+            n = self._seen.get((kind, digest), 0)
+            self._seen[(kind, digest)] = n + 1
+        return random.Random(f"{self.faults.seed}:{kind}:{digest.hex()}:{n}").random() < p
 
     def count(self, name: str, n: int = 1) -> None:
         """Add `n` to the counter `name` of `stats`."""
@@ -142,16 +155,16 @@ class FaultState:
         self.count("rate_limited")
         return max(1, math.ceil(wait))
 
-    def unavailable(self) -> bool:
-        """Return True when this request is to be answered 503."""
-        hit = self._chance(self.faults.error_rate)
+    def unavailable(self, request: bytes = b"") -> bool:
+        """Return True when `request` (method, path and body) is to be answered 503 this time."""
+        hit = self._chance("503", self.faults.error_rate, request)
         if hit:
             self.count("unavailable")
         return hit
 
-    def drop(self) -> bool:
-        """Return True when this stored create is to be left without an answer."""
-        hit = self._chance(self.faults.drop_after_store)
+    def drop(self, request: bytes = b"") -> bool:
+        """Return True when `request`, a create just stored, is to be left without an answer this time."""
+        hit = self._chance("drop", self.faults.drop_after_store, request)
         if hit:
             self.count("dropped")
         return hit

@@ -161,7 +161,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         wait = server.faults.retry_after()
         if wait is not None:
             return self._fail(429, "too many requests", {"Retry-After": str(wait)})
-        if server.faults.unavailable():
+        request = f"{self.command} {self.path}\n".encode() + raw  # what decides its faults, with the seed
+        if server.faults.unavailable(request):
             return self._fail(503, "service unavailable, try again later")
         parts = urlsplit(self.path)
         found = routes.find_route(self.command, parts.path.removeprefix(API_PREFIX)) \
@@ -179,7 +180,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return self._fail(exc.status, exc.message)
         except StoreError as exc:
             return self._fail(exc.status, exc.message)
-        if handler is routes.create_contacts and server.faults.drop():
+        if handler is routes.create_contacts and server.faults.drop(request):
             # stored, but the answer is lost: the client cannot tell whether anything was created
             self.close_connection = True
             return None

@@ -1,0 +1,121 @@
+"""Benchmark the upload against a rate-limited sandbox in real time: how close to the limit, how many 429s.
+
+    .venv/bin/python benchmarks/pacing.py            # about 2.5 minutes
+    .venv/bin/python benchmarks/pacing.py --quick    # about 40 seconds, rougher figures
+
+For each rate limit (an honest token bucket: `limit` requests/s, `burst` tokens) with 100 ms of latency, it
+sends contacts with the importer's default pacing (which starts at 1 request/s and must find the limit
+itself) and prints requests/s against the limit, contacts/s as a share of the ideal (limit x batch size), and
+the share of requests answered 429; "steady" leaves out the first 10 s (the slow start). Then, with no rate
+limit (the pace starting at its top, so that only the workers decide), how the time scales with
+--concurrency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from importer.client import DexClient  # noqa: E402
+from importer.model import Contact  # noqa: E402
+from importer.outcomes import Progress, SendPolicy  # noqa: E402
+from importer.sandbox import Faults, serve  # noqa: E402
+from importer.send import send_contacts  # noqa: E402
+
+WARM_UP = 10.0  # seconds of slow start left out of the "steady" figure
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What one upload achieved: requests answered and refused, contacts created, seconds."""
+
+    requests: int
+    refused: int
+    created: int
+    seconds: float
+    steady_created: int
+    steady_seconds: float
+
+
+def people(count: int) -> list[tuple[int, Contact]]:
+    """Return `count` fictitious contacts, one in three with an email."""
+    items: list[tuple[int, Contact]] = []
+    for n in range(count):
+        contact: Contact = {"first_name": f"Bench{n:06d}", "last_name": "Example", "company": "Example Ltd"}
+        if n % 3 == 0:
+            contact["contact_emails"] = [{"email": f"bench{n}@example.com"}]
+        items.append((n, contact))
+    return items
+
+
+def upload(faults: Faults, contacts: int, *, batch_size: int, concurrency: int,
+           policy: SendPolicy | None = None) -> Figures:
+    """Return the figures of sending `contacts` contacts to a fresh sandbox with `faults`, in real time."""
+    server = serve(host="127.0.0.1", port=0, faults=faults)
+    marks: list[tuple[float, int]] = []
+
+    def progress(p: Progress) -> None:
+        marks.append((time.monotonic(), p.created))
+
+    try:
+        with DexClient(server.api_key, api_url=server.url, timeout=30) as client:
+            started = time.monotonic()
+            result = send_contacts(people(contacts), client, batch_size=batch_size, concurrency=concurrency,
+                                   on_progress=progress, policy=policy or SendPolicy())
+            seconds = time.monotonic() - started
+        if len(result.created) != contacts:
+            raise SystemExit(f"only {len(result.created)} of {contacts} contacts were created: {result.stopped}")
+        warm = next(((t, n) for t, n in marks if t - started >= WARM_UP), (started, 0))
+        return Figures(server.stats.requests, server.stats.rate_limited, len(result.created), seconds,
+                       len(result.created) - warm[1], started + seconds - warm[0])
+    finally:
+        server.close()
+
+
+def rate_limited(limit: float, burst: int, seconds: float, *, batch_size: int, concurrency: int) -> str:
+    """Return a table row for an upload meant to take about `seconds` at the limit."""
+    contacts = int(limit * seconds) * batch_size
+    f = upload(Faults(rate_limit=limit, burst=burst, latency_ms=100), contacts, batch_size=batch_size,
+               concurrency=concurrency)
+    ideal = limit * batch_size
+    steady = f.steady_created / f.steady_seconds / ideal if f.steady_seconds > 0 else float("nan")
+    return (f"| {limit:g}/s, burst {burst} | {contacts} | {f.seconds:.1f} | {(f.requests - f.refused) / f.seconds:.2f}"
+            f" | {f.created / f.seconds / ideal:.1%} | {steady:.1%} | {f.refused / f.requests:.1%} |")
+
+
+def main() -> None:
+    """Print the two tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs (rougher figures)")
+    parser.add_argument("--batch-size", type=int, default=20, help="contacts per request (default 20)")
+    parser.add_argument("--concurrency", type=int, default=4, help="for the rate-limited runs (default 4)")
+    args = parser.parse_args()
+    scale = 0.3 if args.quick else 1.0
+    print("Rate-limited sandbox, 100 ms latency, default pacing (starts at 1 request/s), "
+          f"batches of {args.batch_size}, concurrency {args.concurrency}\n")
+    print("| limit | contacts | seconds | accepted req/s | of ideal | of ideal, steady | answered 429 |")
+    print("|---|---|---|---|---|---|---|")
+    for limit, burst, seconds in ((5.0, 2, 60.0), (20.0, 5, 45.0)):
+        print(rate_limited(limit, burst, seconds * scale, batch_size=args.batch_size,
+                           concurrency=args.concurrency), flush=True)
+    requests = int(100 * scale)
+    print(f"\nNo rate limit, 100 ms latency: {requests} requests of 100 contacts\n")
+    print("| concurrency | seconds | requests/s | speed-up |")
+    print("|---|---|---|---|")
+    base = None
+    for concurrency in (1, 2, 4, 8):
+        # the pace starts at its top: with no limit to find, the workers alone decide the speed
+        f = upload(Faults(latency_ms=100), requests * 100, batch_size=100, concurrency=concurrency,
+                   policy=SendPolicy(initial_rate=SendPolicy().max_rate))
+        base = base or f.seconds
+        print(f"| {concurrency} | {f.seconds:.1f} | {f.requests / f.seconds:.1f} | {base / f.seconds:.2f}x |",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
