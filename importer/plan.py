@@ -1,8 +1,9 @@
 """Returns the plan of a run: every record read once, duplicates inside the input merged, contacts ready.
 
 The inputs are read once (through `tally`, so the counts are the preview's); each record is spilled to a
-temporary file, and only its dedupe keys stay in memory. Then `Plan.contacts()` streams the contacts from
-the spill: a contact whose records were merged comes out when the last of them has been read.
+temporary file (`importer.spill`) and its dedupe keys to another (`importer.dedupe`), so memory holds a few
+dozen bytes per record, whatever the size of the file. Then `Plan.contacts()` streams the contacts from the
+spill: a contact whose records were merged comes out when the last of them has been read.
 
 Records are the same person when they share an email (case-insensitive) or a LinkedIn handle, or the same
 phone (E.164) together with the same name. A shared phone alone is not enough: offices and families share
@@ -14,18 +15,22 @@ that lost to another.
 from __future__ import annotations
 
 import os
-import pickle
-import tempfile
-from collections import Counter
+from array import array
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from importer.dedupe import Groups, KeyIndex
 from importer.dexfields import FIELD_ORDER
 from importer.mapping.apply import Mapped
 from importer.model import Contact, Notice, Record
 from importer.pipeline import OpenedFile
 from importer.preview import Summary, tally
+from importer.readers.source import counting
+from importer.spill import Spill
+
+_EMPTY = (None, "", [], {})
 
 
 @dataclass(frozen=True)
@@ -76,34 +81,6 @@ def dedupe_keys(contact: Contact) -> list[tuple[str, str]]:
     return keys
 
 
-class _Groups:
-    """Union-find over record positions, remembering the key that first joined two groups."""
-
-    def __init__(self) -> None:
-        self.parent: list[int] = []
-        self.first: dict[tuple[str, str], int] = {}
-        self.reason: dict[int, str] = {}
-
-    def add(self, keys: list[tuple[str, str]]) -> int:
-        position = len(self.parent)
-        self.parent.append(position)
-        for key in keys:
-            other = self.first.setdefault(key, position)
-            if other != position:
-                a, b = self.find(other), self.find(position)
-                if a != b:
-                    self.parent[max(a, b)] = min(a, b)
-                    self.reason.setdefault(min(a, b), f"same {key[0]} {key[1].split(' ', 1)[0]}")
-        return position
-
-    def find(self, position: int) -> int:
-        parent = self.parent
-        while parent[position] != position:
-            parent[position] = parent[parent[position]]
-            position = parent[position]
-        return position
-
-
 @dataclass
 class Plan:
     """The records of a run, deduplicated; `contacts()` streams what would be sent, `unused` what would not."""
@@ -112,31 +89,30 @@ class Plan:
     opened: Sequence[OpenedFile] = ()
     merges: list[Merge] = field(default_factory=list)
     unused: list[Unused] = field(default_factory=list)
-    _spill: BinaryIO | None = None
-    _leaders: list[int] = field(default_factory=list)
-    _sizes: Counter[int] = field(default_factory=Counter)
-    _count: int = 0
+    _spill: Spill | None = None
+    _groups: Groups | None = None
 
     def contacts(self) -> Iterator[Planned]:
         """Yields each contact to send, merged ones when their last record has been read."""
-        if self._spill is None:
+        spill, groups = self._spill, self._groups
+        if spill is None or groups is None:
             return
-        self._spill.seek(0)
-        waiting: dict[int, list[tuple[Mapped, int]]] = {}
-        for position in range(self._count):
-            m: Mapped = pickle.load(self._spill)
-            leader = self._leaders[position]
-            if self._sizes[leader] == 1:
+        leaders, sizes = groups.leaders, groups.sizes
+        waiting: dict[int, list[int]] = {}  # positions only: a group's records are fetched when it is complete
+        for position in range(len(spill)):
+            leader = leaders[position]
+            if sizes[leader] == 1:
+                m = spill.read_at(position)
                 yield Planned(position, m.contact or {}, (m.record,), m.labels)
                 continue
             group = waiting.setdefault(leader, [])
-            group.append((m, position))
-            if len(group) == self._sizes[leader]:
+            group.append(position)
+            if len(group) == sizes[leader]:
                 del waiting[leader]
-                yield merge_group(group)
+                yield merge_group([(spill.read_at(p), p) for p in group])
 
     def close(self) -> None:
-        """Removes the spill file."""
+        """Removes the spill files."""
         if self._spill is not None:
             self._spill.close()
             self._spill = None
@@ -148,39 +124,94 @@ class Plan:
         self.close()
 
 
-def make_plan(opened: Sequence[OpenedFile], *, merge: bool = True, sample: int = 10) -> Plan:
-    """Returns the plan of reading `opened` (already opened and detected): counts, merges, spilled contacts."""
+OnRead = Callable[[int, int], None]
+"""Called as reading goes on with (bytes read so far, total bytes of all inputs), e.g. to move a progress bar."""
+
+
+def make_plan(opened: Sequence[OpenedFile], *, merge: bool = True, sample: int = 10,
+              on_read: OnRead | None = None) -> Plan:
+    """Returns the plan of reading `opened` (already opened and detected): counts, merges, spilled contacts.
+
+    `on_read(done, total)` is called after every 64 KB or so of input, and once more at the end of each
+    file; `total` is the sum of the files' sizes (the record count is not known before the end).
+    """
     plan = Plan(Summary(), opened)
-    groups = _Groups()
-    spill = tempfile.TemporaryFile(prefix="dex-import-plan-")
-    plan._spill = spill
+    total = sum(item.input.size or 0 for item in opened)
+    if on_read is not None:
+        opened = _reporting(opened, on_read, total)
+    index = KeyIndex()
+    spill = plan._spill = Spill()
+    # Which fields each record fills, as an id into `filled` (a few hundred distinct sets at most): the
+    # field counts after merging are recounted from these without reading the spill again.
+    filled: dict[tuple[str, ...], int] = {}
+    fills = array("l")
+    done = 0
     try:
         for item in opened:
             for m in tally(plan.summary, item, sample=0):
                 if m.contact is None:
                     plan.unused.append(Unused(m.record, _unused_message(m), m.expected_skip))
                     continue
-                groups.add(dedupe_keys(m.contact) if merge else [])
-                pickle.dump(m, spill, protocol=pickle.HIGHEST_PROTOCOL)
+                index.add(dedupe_keys(m.contact) if merge else [])
+                spill.append(m)
+                keys = tuple(k for k, v in m.contact.items() if v not in _EMPTY)
+                fills.append(filled.setdefault(keys, len(filled)))
+            done += item.input.size or 0
+            if on_read is not None:
+                on_read(done, total)
+        plan._groups = index.groups()
     except BaseException:
         plan.close()
         raise
-    plan._count = len(groups.parent)
-    plan._leaders = [groups.find(p) for p in range(plan._count)]
-    plan._sizes = Counter(plan._leaders)
-    _note_merges(plan, groups)
+    finally:
+        index.close()
+    merged_fills = _note_merges(plan, filled)
     summary = plan.summary
+    if merged_fills is not None:  # tally counted fields per record; count them again per contact
+        _recount_fields(summary, plan._groups, fills, filled, merged_fills)
     summary.sample = []
-    if plan.merges:  # tally counted fields per record; count them again per contact
-        summary.fields.clear()
     for planned in plan.contacts():
-        if plan.merges:
-            summary.fields.update(k for k, v in planned.contact.items() if v not in (None, "", [], {}))
-        elif len(summary.sample) >= sample:
+        if len(summary.sample) >= sample:
             break
-        if len(summary.sample) < sample:
-            summary.sample.append(Mapped(planned.records[0], planned.contact, labels=planned.labels))
+        summary.sample.append(Mapped(planned.records[0], planned.contact, labels=planned.labels))
     return plan
+
+
+def _reporting(opened: Sequence[OpenedFile], on_read: OnRead, total: int) -> list[OpenedFile]:
+    """Returns `opened` with inputs that report the bytes read so far, of all files, to `on_read`."""
+    before = 0
+    out = []
+    for item in opened:
+        def report(position: int, before: int = before) -> None:
+            on_read(min(before + position, total), total)
+        # workbooks are read by openpyxl through a zip: they report once, when done
+        source = counting(item.input, report) if item.input.kind != "xlsx" else item.input
+        out.append(replace(item, input=source))
+        before += item.input.size or 0
+    return out
+
+
+def _recount_fields(summary: Summary, groups: Groups, fills: array[int], filled: dict[tuple[str, ...], int],
+                    merged_fills: dict[int, int]) -> None:
+    """Sets the summary's field counts to those of the contacts, in the order `contacts()` yields them."""
+    leaders, sizes = groups.leaders, groups.sizes
+    seen: dict[int, int] = {}  # field-set id -> contacts, in order of first appearance
+    remaining: dict[int, int] = {}
+    for position, fill in enumerate(fills):
+        leader = leaders[position]
+        if sizes[leader] > 1:
+            left = remaining.get(leader, sizes[leader]) - 1
+            remaining[leader] = left
+            if left:
+                continue
+            del remaining[leader]
+            fill = merged_fills[leader]
+        seen[fill] = seen.get(fill, 0) + 1
+    names = {fill: keys for keys, fill in filled.items()}
+    summary.fields.clear()
+    for fill, contacts in seen.items():
+        for key in names[fill]:
+            summary.fields[key] += contacts
 
 
 def merge_group(group: list[tuple[Mapped, int]]) -> Planned:
@@ -242,22 +273,26 @@ def _same_entry(key: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
     return bool(a == b)
 
 
-def _note_merges(plan: Plan, groups: _Groups) -> None:
-    """Records each merge in the plan and its notices in the summary, and counts contacts after merging."""
-    if not any(size > 1 for size in plan._sizes.values()):
-        return
-    members: dict[int, list[Mapped]] = {}
-    assert plan._spill is not None
-    plan._spill.seek(0)
-    for position in range(plan._count):
-        m = pickle.load(plan._spill)
-        leader = plan._leaders[position]
-        if plan._sizes[leader] > 1:
-            members.setdefault(leader, []).append(m)
+def _note_merges(plan: Plan, filled: dict[tuple[str, ...], int]) -> dict[int, int] | None:
+    """Records each merge in the plan and its notices in the summary, and counts contacts after merging.
+
+    Returns the field-set id of each merged contact by its leader, or None when nothing was merged.
+    """
+    groups, spill = plan._groups, plan._spill
+    assert groups is not None and spill is not None
+    leaders, sizes = groups.leaders, groups.sizes
+    positions: dict[int, list[int]] = {}
+    for position, leader in enumerate(leaders):
+        if sizes[leader] > 1:
+            positions.setdefault(leader, []).append(position)
+    if not positions:
+        return None
+    merged_fills: dict[int, int] = {}
     summary = plan.summary
-    for leader, group in members.items():
+    for leader, members in positions.items():
+        group = [spill.read_at(p) for p in members]
         refs = tuple((m.record.file, m.record.line) for m in group)
-        merge = Merge(refs, groups.reason.get(leader, "same person"))
+        merge = Merge(refs, _reason(groups, leader, dict(zip(members, group))))
         plan.merges.append(merge)
         summary.merges.append(merge.describe())
         first = group[0].record
@@ -269,8 +304,21 @@ def _note_merges(plan: Plan, groups: _Groups) -> None:
         for notice in merge_conflicts(group):
             summary.notice_kinds[notice.kind] += 1
             summary.notices.append(notice)
-    summary.merged = sum(len(g) - 1 for g in members.values())
+        contact = merge_group(list(zip(group, members))).contact
+        keys = tuple(k for k, v in contact.items() if v not in _EMPTY)
+        merged_fills[leader] = filled.setdefault(keys, len(filled))
+    summary.merged = sum(len(g) - 1 for g in positions.values())
     summary.contacts -= summary.merged
+    return merged_fills
+
+
+def _reason(groups: Groups, leader: int, members: dict[int, Mapped]) -> str:
+    """Returns why the group of `leader` was joined: ``same email ann@example.com``, from its first join."""
+    if leader not in groups.reasons:
+        return "same person"
+    position, index = groups.reasons[leader]
+    kind, text = dedupe_keys(members[position].contact or {})[index]
+    return f"same {kind} {text.split(' ', 1)[0]}"
 
 
 def _unused_message(m: Mapped) -> str:

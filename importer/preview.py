@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -85,21 +85,24 @@ class Summary:
 
 
 def preview(paths: Sequence[Input], options: ReadOptions = ReadOptions(), *,
-            out: TextIO | None = None, sample: int = 10, merge: bool = True) -> Summary:
+            out: TextIO | None = None, sample: int = 10, merge: bool = True,
+            on_read: Callable[[int, int], None] | None = None) -> Summary:
     """Returns the Summary of reading, mapping and deduplicating every file; writes the contacts to `out`
     as JSON lines, exactly as the import would send them, in input order (a merged contact where its last
     record stands).
 
     Raises InputError/MappingError/UsageError before reading anything when a file or mapping is unusable:
     every file is opened and detected first, so a bad second file stops the run before the first is read.
+    `on_read(bytes read, total bytes)` follows the reading, for a progress bar (see `make_plan`).
     """
     from importer.plan import make_plan  # plan builds on tally below
 
     opened = open_files(paths, options)
-    with make_plan(opened, merge=merge, sample=sample) as plan:
+    with make_plan(opened, merge=merge, sample=sample, on_read=on_read) as plan:
         if out is not None:
+            dumps, write = json.JSONEncoder(ensure_ascii=False).encode, out.write
             for planned in plan.contacts():
-                out.write(json.dumps(planned.contact, ensure_ascii=False) + "\n")
+                write(dumps(planned.contact) + "\n")
         return plan.summary
 
 
@@ -120,11 +123,16 @@ def tally(summary: Summary, opened: OpenedFile, *, sample: int = 10) -> Iterator
     for m in map_records(opened):
         fs.records += 1
         summary.records += 1
-        for column, value in m.record.values.items():
-            counts = columns.setdefault(column, [0, 0])
-            if not is_empty(value):
+        values = m.record.values
+        if not columns.keys() >= values.keys():  # a column not seen yet (first row, ragged rows, vCards)
+            for column in values:
+                columns.setdefault(column, [0, 0])
+        used = m.used
+        for column, value in values.items():
+            if value and not is_empty(value):  # most cells are "": no call for them
+                counts = columns[column]
                 counts[0] += 1
-                if column in m.used:
+                if column in used:
                     counts[1] += 1
         for notice in m.notices:
             _add_notice(summary, notice)

@@ -54,12 +54,15 @@ class _Work:
         raw, cols, src = read_sources(self.values, sources)
         if not raw or src is None:
             return "", ()
-        text, problem = apply_transforms(raw, src.transforms, date_order=self.date_order)
+        text, problem = apply_transforms(raw, src.transforms, date_order=self.date_order) if src.transforms \
+            else (raw, None)
         if problem:
             self.note(cols[0], problem[0], f"{target}: {problem[1]}")
             return "", ()
         if text and src.format:
             text = src.format.replace("{value}", text)
+        if len(sources) == 1:
+            return text, cols
         return text, cols + self._fallbacks(sources, src, raw, cols[0], target)
 
     def _fallbacks(self, sources: tuple[Source, ...], chosen: Source, raw: str, column: str,

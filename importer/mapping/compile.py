@@ -192,6 +192,11 @@ def read_sources(values: Mapping[str, str], sources: Sources) -> tuple[str, tupl
     """Returns the first non-empty raw value of `sources`, the columns it came from, and its source."""
     get = values.get
     for src in sources:
+        if len(src.columns) == 1:  # the usual case, without the lists below
+            value = get(src.columns[0], "")
+            if value and (value := value.strip()):
+                return value, src.columns, src
+            continue
         parts = [(col, v.strip()) for col in src.columns if (v := get(col, ""))]
         parts = [(col, v) for col, v in parts if v]
         if parts:

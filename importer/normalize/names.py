@@ -39,6 +39,10 @@ def clean_text(raw: str) -> str:
     >>> clean_text("  Ann\\u00a0\\tExample \\n")
     'Ann Example'
     """
+    if raw.isprintable():
+        # Nothing to remove: no control, format (zero-width, BOM) or non-space whitespace character. Most
+        # cells are like this, and the character filter below is the costliest step for them.
+        return " ".join(raw.split()) if raw.isascii() else unicodedata.normalize("NFC", " ".join(raw.split()))
     text = "".join(ch for ch in raw if ch not in "\u200b\ufeff" and
                    (ch.isspace() or unicodedata.category(ch) != "Cc"))
     return unicodedata.normalize("NFC", " ".join(text.split()))

@@ -27,6 +27,7 @@ _POSTDIAL = re.compile(r"(?:[,;]|(?<=\d)\s*[pPwW](?=[\s\d,;pPwW*#]*$))[\s\d,;pPw
 # follow a digit or ")" so that a letter in a vanity number is not read as one.
 _EXTENSION = re.compile(r"(?<=[\d)])\s*(?:ext(?:ension)?\.?|x\.?|#)\s*:?\s*(\d{1,10})\s*#?\s*$", re.IGNORECASE)
 _TEL_SCHEME = re.compile(r"^\s*tel:\s*", re.IGNORECASE)
+_NON_DIGITS = re.compile(r"[^0-9]")
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def _missing_trunk_prefix(number: PhoneNumber, main: str, region: str) -> str | 
     if not any(prefix in (fmt.national_prefix_formatting_rule or "") and
                not fmt.national_prefix_optional_when_formatting for fmt in formats):
         return None
-    digits = phonenumbers.normalize_digits_only(phonenumbers.convert_alpha_characters_in_number(main))
+    digits = _digits_only(phonenumbers.convert_alpha_characters_in_number(main))
     return None if digits.startswith(prefix) else prefix
 
 
@@ -182,7 +183,15 @@ def _letters_used(main: str, number: PhoneNumber) -> bool:
     A label before the number ("Mobile: 212...") or a stray trailing "x" is dropped by the library, so the
     test is whether the number's digits appear among the digits actually written.
     """
-    return phonenumbers.national_significant_number(number) not in phonenumbers.normalize_digits_only(main)
+    return phonenumbers.national_significant_number(number) not in _digits_only(main)
+
+
+def _digits_only(text: str) -> str:
+    """Return the digits of `text` (any script's digits as ASCII), as `phonenumbers.normalize_digits_only`.
+
+    The library looks every character up one by one; for ASCII text a regex gives the same digits faster.
+    """
+    return _NON_DIGITS.sub("", text) if text.isascii() else phonenumbers.normalize_digits_only(text)
 
 
 def _unsanitized(written: str, kind: str, message: str) -> PhoneResult:

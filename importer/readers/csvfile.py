@@ -144,8 +144,9 @@ def to_record(file: str, header: Sequence[str], line: int, cells: Sequence[str],
     if _blank(cells):
         return None
     values = dict(zip(header, cells))
-    values.update((name, "") for name in header[len(cells):])
-    extra = list(cells[len(header):])
+    if len(cells) < len(header):
+        values.update((name, "") for name in header[len(cells):])
+    extra = list(cells[len(header):]) if len(cells) > len(header) else []
     while extra and not extra[-1].strip():
         extra.pop()  # trailing delimiters (Excel pads rows) carry nothing worth a notice
     if extra:
@@ -233,4 +234,4 @@ def _filled(cells: Sequence[str]) -> int:
 
 def _blank(cells: Sequence[str]) -> bool:
     """Return True when no cell holds more than whitespace."""
-    return _filled(cells) == 0
+    return not "".join(cells).strip()  # one C call instead of one strip per cell

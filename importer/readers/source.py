@@ -106,3 +106,43 @@ def _kind(name: str, head: bytes) -> str:
     if any(line.strip().lower().startswith("begin:vcard") for line in decode_head(head)[:1024].splitlines()):
         return "vcard"
     return "vcard" if Path(name).suffix.lower() in (".vcf", ".vcard") else "csv"
+
+
+class _CountingReader(io.RawIOBase):
+    """A binary stream that tells `on_bytes` its position after every read (for a progress bar)."""
+
+    def __init__(self, stream: BinaryIO, on_bytes: Callable[[int], None]) -> None:
+        self._stream = stream
+        self._on_bytes = on_bytes
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._stream.seekable()
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._stream.read(len(buffer))
+        buffer[:len(data)] = data
+        self._position += len(data)
+        self._on_bytes(self._position)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self._position = self._stream.seek(offset, whence)
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
+
+
+def counting(f: InputFile, on_bytes: Callable[[int], None]) -> InputFile:
+    """Return `f` opening streams that call `on_bytes(position)` after each read of 64 KB or so."""
+    opener = f.open
+    return InputFile(f.name, f.kind, lambda: io.BufferedReader(_CountingReader(opener(), on_bytes), 1 << 16),
+                     f.size)

@@ -274,11 +274,16 @@ class Property:
 
     def param(self, name: str) -> str | None:
         """Return the first value of parameter `name` (upper case), or ``None``."""
-        return next((value for key, value in self.params if key == name), None)
+        for key, value in self.params:
+            if key == name:
+                return value
+        return None
 
     @property
     def encoding(self) -> str:
         """Return the transfer encoding in upper case (``QUOTED-PRINTABLE``, ``B``...), "" when none."""
+        if not self.params:  # most properties (FN:..., item1.TEL:...) have none
+            return ""
         bare = next((v.upper() for k, v in self.params if not k and v.upper() in _ENCODINGS), "")
         return (self.param("ENCODING") or bare).upper()
 
@@ -332,7 +337,9 @@ def _parse_param(text: str) -> tuple[str, str]:
         name, value = "", text
     # Quotes only protect ; : , inside a value (SORT-AS="Doe;John"); a literal quote would be ^' (RFC 6868).
     value = value.strip().replace('"', "")
-    return name.strip().upper(), _CARET.sub(lambda m: _CARET_CHARS.get(m.group(1), m.group()), value)
+    if "^" in value:
+        value = _CARET.sub(lambda m: _CARET_CHARS.get(m.group(1), m.group()), value)
+    return name.strip().upper(), value
 
 
 def decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:

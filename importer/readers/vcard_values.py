@@ -34,6 +34,8 @@ def unescape(text: str) -> str:
     >>> unescape(r"http\://example.com\, 1\;2\nnext")
     'http://example.com, 1;2\nnext'
     """
+    if "\\" not in text:  # nothing escaped, the usual case
+        return text
     return _ESCAPE.sub(lambda m: _UNESCAPED.get(m.group(1), m.group()), text)
 
 
