@@ -104,6 +104,7 @@ class FaultStats:
     """Counters of what the sandbox answered, for tests and benchmarks."""
 
     requests: int = 0
+    creates_received: int = 0   # create calls that arrived, answered or not (tests time a kill with it)
     rate_limited: int = 0
     unavailable: int = 0
     dropped: int = 0
