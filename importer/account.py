@@ -117,13 +117,9 @@ class AccountIndex:
              take: int = MAX_TAKE) -> AccountIndex:
         """Return the index of the account: the contacts having any of `emails`, and the whole contact list.
 
-        Each email is asked as written and lowercased: whether Dex's lookup ignores case is unknown."""
-        asked = list(dict.fromkeys(v for e in emails if e.strip() for v in (e.strip(), e.strip().lower())))
+        Each email is asked as written and lowercased: whether Dex's lookup ignores case is unknown. The list
+        is read first: an empty account (the first import into it) needs no email lookup at all."""
         index = cls()
-        for start in range(0, len(asked), EMAILS_PER_LOOKUP):
-            chunk = asked[start:start + EMAILS_PER_LOOKUP]
-            for row in read(partial(client.contacts_by_emails, chunk)):
-                index.add(row, complete=True)
         cursor: str | None = None
         while True:
             page = read(partial(client.list_contacts_page, take=take, cursor=cursor))
@@ -132,6 +128,13 @@ class AccountIndex:
             if page.next_cursor is None or not page.items:
                 break
             cursor = page.next_cursor
+        if not index.contacts:
+            return index
+        asked = list(dict.fromkeys(v for e in emails if e.strip() for v in (e.strip(), e.strip().lower())))
+        for start in range(0, len(asked), EMAILS_PER_LOOKUP):
+            chunk = asked[start:start + EMAILS_PER_LOOKUP]
+            for row in read(partial(client.contacts_by_emails, chunk)):
+                index.add(row, complete=True)
         return index
 
     def add(self, row: Mapping[str, Any], *, complete: bool) -> None:

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
         account(p, required=True)
         p.add_argument("--batch-size", type=int, default=100, metavar="N", help="contacts per request, 1-100")
         p.add_argument("--concurrency", type=int, default=4, metavar="N", help="requests in flight (default 4)")
+        p.add_argument("--initial-rate", type=float, default=1.0, metavar="R",
+                       help="requests per second to start at (default 1, what Dex's public clients assume); "
+                            "the pace then finds Dex's real limit by itself")
         p.add_argument("--labels-as", choices=("tags", "groups"), default="tags",
                        help="the person's own labels (Google labels, vCard categories, ...) become Dex tags "
                             "(default) or groups")
@@ -228,6 +231,7 @@ def _delimiter(value: str | None) -> str | None:
 def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from importer.pipeline import open_files
     from importer.plan import make_plan
+    from importer.preview import write_json
     from importer.render import preview_text
     from importer.run import predict_plan
 
@@ -248,11 +252,12 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     summary = plan.summary
     api_url = client.api_url if client is not None else None
     if args.json:
-        data = summary.as_dict()
+        # written as it is made: a million records' warnings and predictions never sit in one string
+        data = summary.as_dict(lazy=True)
         data["out"] = os.fspath(args.out) if args.out else None
         data["account_checked"] = api_url
-        data["predictions"] = [r.as_dict() for r in predictions] if predictions is not None else None
-        print(json.dumps(data, ensure_ascii=False, indent=1), file=out)
+        data["predictions"] = (r.as_dict() for r in predictions) if predictions is not None else None
+        write_json(data, out)
     else:
         print(preview_text(summary, predictions=predictions, api_url=api_url), file=out)
         if args.out:
@@ -276,6 +281,7 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from importer.pipeline import open_files
     from importer.plan import make_plan
     from importer.render import import_text, preview_text
+    from importer.outcomes import SendPolicy
     from importer.run import SendOptions, send_plan
 
     options = _read_options(args)
@@ -283,12 +289,21 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"--batch-size {args.batch_size}: Dex takes 1 to 100 contacts a request")
     if not 1 <= args.concurrency <= 32:
         raise UsageError(f"--concurrency {args.concurrency}: use 1 to 32")
+    if not 0.1 <= args.initial_rate <= 100:
+        raise UsageError(f"--initial-rate {args.initial_rate}: use 0.1 to 100 requests per second")
     if args.dry_run:  # the preview, checked against the account
         args.limit, args.out = 10, None
         return _preview(args, out, err)
     client = _client(args)
     # The files are read once, into the plan: its counts drive the progress bar's ETA and the question.
-    with make_plan(open_files(args.files, options), merge=not args.no_merge, sample=5) as plan:
+    reading = _read_bar(err, quiet=args.quiet)
+    try:
+        plan = make_plan(open_files(args.files, options), merge=not args.no_merge, sample=5,
+                         on_read=reading.update if reading else None)
+    finally:
+        if reading:
+            reading.close()
+    with plan:
         summary = plan.summary
         if not args.yes and sys.stdin is not None and sys.stdin.isatty() and not args.json:
             print(preview_text(summary), file=err)
@@ -296,18 +311,31 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if answer.strip().lower() not in ("y", "yes"):
                 print(f"{PROG}: nothing sent", file=err)
                 return ExitCode.OK
-        bar = _progress_bar(summary.contacts, err, quiet=args.quiet)
+        bars: list[Any] = []
+
+        def phase(name: str, count: int) -> None:
+            if name == "checking" and not args.quiet and hasattr(err, "isatty") and err.isatty():
+                print(f"Checking who of the {count} contacts is already in Dex...", file=err)
+            elif name == "sending":
+                bars.append(_progress_bar(count, err, quiet=args.quiet))
+
+        def progress(p: Any) -> None:
+            if bars and bars[0] is not None:
+                bars[0].update(p.newly_settled)
+
         try:
             with client, _journal(args, client) as journal:
                 if journal.archived and not args.quiet:
                     print(f"Started the journal over; the old one is kept at {journal.archived}", file=err)
-                result = send_plan(plan, client, send=SendOptions(args.batch_size, args.concurrency, args.report),
+                sending = SendOptions(args.batch_size, args.concurrency, args.report,
+                                      SendPolicy(initial_rate=args.initial_rate))
+                result = send_plan(plan, client, send=sending,
                                    existing=args.existing, labels_as=args.labels_as, tag=args.tag,
-                                   journal=journal,
-                                   on_progress=(lambda p: bar.update(p.newly_settled)) if bar else None)
+                                   journal=journal, on_phase=phase, on_progress=progress)
         finally:
-            if bar:
-                bar.close()
+            for bar in bars:
+                if bar is not None:
+                    bar.close()
     if args.json:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=1), file=out)
     elif not args.quiet:
@@ -375,6 +403,30 @@ def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for failure in result.failures:
         print(f"  not deleted: {failure}", file=err)
     return ExitCode.PARTIAL if result.failures or result.not_deleted else ExitCode.OK
+
+
+class _ReadBar:
+    """A tqdm bar of the bytes read so far (the record count is not known before the end)."""
+
+    def __init__(self, err: TextIO) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=0, unit="B", unit_scale=True, file=err, dynamic_ncols=True, desc="Reading",
+                        leave=False)
+
+    def update(self, done: int, total: int) -> None:
+        self.bar.total = total
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _read_bar(err: TextIO, *, quiet: bool) -> _ReadBar | None:
+    """Returns a bar of the reading on stderr, or None when quiet or stderr is not a terminal."""
+    if quiet or not (hasattr(err, "isatty") and err.isatty()):
+        return None
+    return _ReadBar(err)
 
 
 def _progress_bar(total: int, err: TextIO, *, quiet: bool) -> Any:

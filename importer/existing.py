@@ -14,7 +14,7 @@ are retried on 429 and 5xx (`resume.patient_read`): they change nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -103,8 +103,14 @@ def decide_all(plan: Plan, client: DexClient | None, *, existing: str = "skip", 
     from importer.journal import fingerprint
 
     found = Decisions()
-    index = load_account(client, (p.contact for p in plan.contacts()), existing=existing, read=read) \
-        if client is not None else None
+
+    def not_done() -> Iterator[Contact]:  # what an earlier run created needs no lookup in the account
+        for planned in plan.contacts():
+            held = journal.status(fingerprint(planned.contact)) if journal is not None else None
+            if held is None or held.state != "created":
+                yield planned.contact
+
+    index = load_account(client, not_done(), existing=existing, read=read) if client is not None else None
     labels: dict[str, None] = {}
     for planned in plan.contacts():
         held = journal.status(fingerprint(planned.contact)) if journal is not None else None

@@ -31,6 +31,7 @@ from importer.client import (
     SurelyNotCreated,
 )
 from importer.errors import InputError
+from importer.pacing import Pacer
 from importer.journal import Journal, JournalBusy, connect
 from importer.lookup import Found, find_created
 from importer.outcomes import SendPolicy, Unknown
@@ -89,19 +90,42 @@ def default_journal_path(account_id: str, inputs: Sequence[str | os.PathLike[str
     return (folder or journal_folder()) / f"{stem}-{digest.hexdigest()[:16]}.sqlite"
 
 
-def patient_read(sleep: Callable[[float], None] = time.sleep, *, attempts: int = 5
+def patient_read(sleep: Callable[[float], None] = time.sleep, *, attempts: int = 5,
+                 clock: Callable[[], float] = time.monotonic, rate: float = 1.0
                  ) -> Callable[[Callable[[], T]], T]:
-    """Returns a wrapper that retries a read-only Dex call while Dex cannot answer (429, 503, lost answer),
-    honouring Retry-After, else backing off 0.5 s, 1 s, 2 s...; the last failure is raised."""
+    """Returns a wrapper that runs read-only Dex calls paced to Dex's limit (`Pacer`, as the sends are).
+
+    A 429 only means slow down: it is never counted against the call, which waits out Retry-After and goes
+    again. A 503, an unreachable server or a lost answer is retried with backoff (0.5 s, 1 s, 2 s...) up to
+    `attempts` times; then the last failure is raised. Reads change nothing in Dex, so asking again is safe.
+    `rate` is the pace to start at, in requests per second (public clients assume about 1).
+    """
+    pacer = Pacer(rate=rate, min_rate=0.1, max_rate=100.0, clock=clock, sleep=sleep)
+
     def read(call: Callable[[], T]) -> T:
-        for attempt in range(attempts):
+        failures = 0
+        while True:
+            slot = pacer.wait()
+            assert slot is not None  # no cancel given: wait() always returns a slot
             try:
-                return call()
-            except (SurelyNotCreated, OutcomeUnknown) as exc:
-                if attempt == attempts - 1:
+                result = call()
+            except SurelyNotCreated as exc:
+                if exc.status_code == 429:
+                    pacer.throttled(slot, exc.retry_after)
+                    continue
+                failures += 1
+                if failures >= attempts:
                     raise
-                sleep(exc.retry_after if exc.retry_after is not None else min(30.0, 0.5 * 2 ** attempt))
-        raise AssertionError("unreachable")
+                pacer.pause(exc.retry_after if exc.retry_after is not None else min(30.0, 0.5 * 2 ** (failures - 1)))
+                continue
+            except OutcomeUnknown:
+                failures += 1
+                if failures >= attempts:
+                    raise
+                pacer.pause(min(30.0, 0.5 * 2 ** (failures - 1)))
+                continue
+            pacer.answered(slot)
+            return result
     return read
 
 

@@ -106,10 +106,13 @@ def run_import(paths: Sequence[Input], client: DexClient, *, read: ReadOptions =
 def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(), existing: str = "skip",
               labels_as: str = "tags", tag: str | None = None, journal: Journal | None = None,
               on_progress: Callable[[Progress], None] | None = None, stop: threading.Event | None = None,
-              clock: Callable[[], float] = time.monotonic,
+              on_phase: Callable[[str, int], None] | None = None, clock: Callable[[], float] = time.monotonic,
               now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
               sleep: Callable[[float], None] = time.sleep) -> ImportResult:
     """Returns the result of sending a plan's contacts to Dex and reporting the records that did not make it.
+
+    `on_phase(name, count)` is told when the run starts "checking" the account (count: the plan's contacts)
+    and "sending" (count: the contacts to create), for a progress display.
 
     In order: the key is checked (AuthError before anything is sent); batches an earlier run left in flight
     are settled from the journal; who is already in the account is found (`--existing`); the person's labels
@@ -118,11 +121,15 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
     """
     started_at = now()
     started = clock()
-    read = patient_read(sleep)
+    read = patient_read(sleep, clock=clock, rate=(send.policy or SendPolicy()).initial_rate)
     read(client.me)
+    if on_phase is not None:
+        on_phase("checking", plan.summary.contacts)
     if journal is not None:
         settle_in_flight(journal, client, read=read)
     decisions = decide_all(plan, client, existing=existing, journal=journal, read=read)
+    if on_phase is not None:
+        on_phase("sending", plan.summary.contacts - len(decisions.by_position))
     ensured = ensure_labels(client, decisions.labels, as_groups=labels_as == "groups", call=read) \
         if decisions.labels else None
     run_tag = ensure_labels(client, [tag], call=read).id_of(tag) if tag else None

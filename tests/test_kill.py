@@ -21,8 +21,8 @@ import pytest
 
 from importer.sandbox import Faults, SandboxServer, serve
 
-PEOPLE = 60
-BATCH = 10
+PEOPLE = 30
+BATCH = 5
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
 
@@ -43,7 +43,7 @@ def sandbox() -> Iterator[Callable[..., SandboxServer]]:
     servers: list[SandboxServer] = []
 
     def start(**faults: float) -> SandboxServer:
-        server = serve(port=0, api_key="dex_kill_test_key", faults=Faults(rate_limit=8, burst=2, seed=2, **faults))
+        server = serve(port=0, api_key="dex_kill_test_key", faults=Faults(rate_limit=4, burst=1, seed=2, **faults))
         servers.append(server)
         return server
 
@@ -56,6 +56,7 @@ def importer(export: Path, server: SandboxServer, journal: Path) -> subprocess.P
     return subprocess.Popen(
         [sys.executable, "-m", "importer", "import", str(export), "--api-url", server.url, "--token",
          server.api_key, "--journal", str(journal), "--batch-size", str(BATCH), "--concurrency", "2", "--yes",
+         "--initial-rate", "4",
          "--json", "--quiet"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
 
