@@ -179,6 +179,9 @@ def import_text(result: ImportResult, *, api_url: str) -> str:
     counts = {s: result.count(s) for s in STATUSES}
     words = {"existing": "already in Dex", "unknown": "outcome unknown"}
     shown = [f"{words.get(k, k)} {n}" for k, n in counts.items() if n or k in ("created", "failed")]
+    merged = counts["created"] - result.contacts_created
+    if merged:
+        shown[0] += f" records as {result.contacts_created} contacts ({merged} merged)"
     out = [f"Imported into {api_url}: " + " · ".join(shown) + f" · {result.seconds:.1f} s"]
     if result.stopped:
         out.append(f"Stopped early: {result.stopped}")

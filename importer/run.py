@@ -79,6 +79,11 @@ class ImportResult:
         return sum(1 for r in self.records if r.status == status)
 
     @property
+    def contacts_created(self) -> int:
+        """Returns how many Dex contacts were created (records merged into one contact share its id)."""
+        return len({r.dex_id for r in self.records if r.status == "created"})
+
+    @property
     def exit_code(self) -> ExitCode:
         """Returns OK when every record was created (or skipped as expected), PARTIAL otherwise."""
         bad = self.count("failed") + self.count("unknown") + self.summary.unusable
@@ -86,7 +91,7 @@ class ImportResult:
 
     def as_dict(self) -> dict[str, Any]:
         """Returns the JSON form printed by ``import --json``."""
-        return {**{status: self.count(status) for status in STATUSES},
+        return {**{status: self.count(status) for status in STATUSES}, "contacts_created": self.contacts_created,
                 "report": self.reports, "seconds": round(self.seconds, 3), "stopped": self.stopped,
                 "notes": self.notes,
                 "records": [r.as_dict() for r in self.records]}
