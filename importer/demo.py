@@ -26,6 +26,7 @@ class DemoResult:
     result: ImportResult
     api_url: str
     stored: list[dict[str, Any]]
+    tags: list[str]
 
 
 def run_demo(folder: Path, *, region: str | None = "US", report_dir: Path | None = None) -> DemoResult:
@@ -39,7 +40,7 @@ def run_demo(folder: Path, *, region: str | None = "US", report_dir: Path | None
             # the local sandbox has no rate limit: no need to start at Dex's cautious 1 request/s
             result = run_import(inputs, client, send=SendOptions(report=str(reports / "failures.csv"),
                                                                  policy=SendPolicy(initial_rate=20)))
-        return DemoResult(result, server.url, server.store.contacts())
+        return DemoResult(result, server.url, server.store.contacts(), [t["name"] for t in server.store.tags()])
     finally:
         server.close()
 

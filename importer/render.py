@@ -185,6 +185,8 @@ def import_text(result: ImportResult, *, api_url: str) -> str:
     out = [f"Imported into {api_url}: " + " · ".join(shown) + f" · {result.seconds:.1f} s"]
     if result.stopped:
         out.append(f"Stopped early: {result.stopped}")
+    for merge in result.summary.merges[:EXAMPLES_PER_KIND]:
+        out.append(f"  merged: {merge}")
     problems = [r for r in result.records if r.status in ("failed", "unknown")
                 or (r.status == "skipped" and r.message and "hidden" not in r.message)]
     for r in problems[:EXAMPLES_PER_KIND * 2]:
@@ -216,6 +218,8 @@ def demo_text(demo: DemoResult) -> str:
     rows = [[c.get("full_name", ""), cut(c.get("company") or "", 26), cut(c.get("job_title") or "", 26),
              c.get("id", "")] for c in demo.stored[:8]]
     out.append(tabulate(rows, headers=["name", "company", "job title", "Dex id"], tablefmt="simple"))
+    if demo.tags:
+        out += ["", f"Your labels became Dex tags: {', '.join(sorted(demo.tags, key=str.casefold))}"]
     out += ["", "Next: dex-import preview YOUR_EXPORT, then dex-import import YOUR_EXPORT with --token "
             "(or DEX_API_KEY)."]
     return "\n".join(out)
