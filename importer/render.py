@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
@@ -119,7 +120,7 @@ def column_lines(summary: Summary) -> list[str]:
     return out
 
 
-def notice_lines(notices: list[Notice], kinds: Any, examples: int) -> list[str]:
+def notice_lines(notices: Iterable[Notice], kinds: Any, examples: int) -> list[str]:
     """Returns the notices grouped by kind, a few examples each with file:line and column."""
     grouped: dict[str, list[Notice]] = defaultdict(list)
     for n in notices:

@@ -139,7 +139,7 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
         if decisions.labels else None
     run_tag = ensure_labels(client, [tag], call=read).id_of(tag) if tag else None
     result = ImportResult(plan.summary)
-    result.notes += [f"label {f.name!r}: {f.reason}" for f in (ensured.failures if ensured else ())]
+    result.notes += [f"label {f.label!r} could not be made: {f.message}" for f in (ensured.failures if ensured else ())]
     failures: dict[str, list[FailedRecord]] = {}
 
     def fail(record: Record, status: str, message: str) -> None:
@@ -194,6 +194,7 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
                 fail(record, "unknown", f"outcome unknown ({outcome.reason}): it may already be in Dex; look "
                      "for it there before importing this row again")
     for planned, decision in updates:
+        assert decision.dex_id is not None  # an update always names the Dex contact it matched
         try:
             read(partial(client.update_contact, decision.dex_id, decision.fill))
         except (Rejected, SurelyNotCreated, OutcomeUnknown) as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from importer.errors import InputError, UsageError
@@ -79,7 +79,7 @@ def inspect_csv(f: InputFile, *, encoding: str | None = None, delimiter: str | N
                      notices)
 
 
-def read_csv(f: InputFile, info: TableInfo) -> Iterator[Record]:
+def read_csv(f: InputFile, info: TableInfo) -> Generator[Record, None, None]:
     """Return a lazy iterator of the data rows of `f` as Records, skipping blank lines and the header."""
     with open_text(f, info.encoding) as text:
         for row in _rows(text, info.delimiter):

@@ -11,7 +11,7 @@ import difflib
 import io
 import itertools
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Any
@@ -45,7 +45,7 @@ def inspect_xlsx(f: InputFile, *, sheet: str | None = None, has_header: bool = T
                      notices)
 
 
-def read_xlsx(f: InputFile, info: TableInfo) -> Iterator[Record]:
+def read_xlsx(f: InputFile, info: TableInfo) -> Generator[Record, None, None]:
     """Return a lazy iterator of the data rows of the sheet `info` names, as Records numbered by sheet row."""
     with _workbook(f) as book:
         _, sheet_rows = _sheet(f, book, info.sheet)
