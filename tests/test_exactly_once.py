@@ -168,3 +168,14 @@ def test_undo_deletes_exactly_what_the_run_created(dex_sandbox: SandboxServer, e
     assert sorted(c["full_name"] for c in dex_sandbox.store.contacts()) == ["Cem Example", "Someone Else"]
     code, out, err = cli("undo", run, *account(dex_sandbox), "--yes", "--force")
     assert sorted(c["full_name"] for c in dex_sandbox.store.contacts()) == ["Someone Else"]
+
+
+def test_a_label_dex_refuses_is_a_note_and_the_contacts_are_still_created(dex_sandbox: SandboxServer,
+                                                                           tmp_path: Path) -> None:
+    long_label = "L" * 101  # Dex's group names stop at 100 characters
+    export = google(tmp_path / "contacts.csv", [f"Eda,Example,* myContacts ::: {long_label},Work,eda@example.com,,"])
+    code, result, err = cli("import", str(export), *account(dex_sandbox, "--labels-as", "groups"), "--json",
+                            "--quiet")
+    assert (code, result["created"]) == (0, 1)
+    assert len(result["notes"]) == 1 and result["notes"][0].startswith(f"label {long_label!r} could not be made: ")
+    assert dex_sandbox.store.groups() == []
