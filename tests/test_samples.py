@@ -187,7 +187,7 @@ EXPECTED = [
                      {'full_name': 'Example Bakery', 'company': 'Example Bakery',
                       'contact_phone_numbers': [phone('+1 212-555-0170', '+12125550170', '+1', 'Main', 0)]},
                      {'full_name': 'Tobi Okonkwo', 'first_name': 'Tobi', 'last_name': 'Okonkwo',
-                      'description': 'Telegram: tobi_example', 'birthday': '1991-11-30',
+                      'telegram': 'tobi_example', 'birthday': '1991-11-30',  # IMPP;X-SERVICE-TYPE=Telegram
                       'birthday_year': 1991, 'contact_emails': [email('tobi@example.net', 'Home', 0)],
                       'contact_phone_numbers': [phone('(646) 555-0118', '+16465550118', '+1', 'Home', 0)]}]),
 ]

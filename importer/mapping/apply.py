@@ -260,8 +260,9 @@ def _addresses(w: _Work, specs: tuple[MultiSource, ...]) -> None:
 def _websites(w: _Work, specs: tuple[MultiSource, ...]) -> None:
     for text, label, cols in _ranked(w, specs, "website"):
         target, value = website_target(text, label)
-        if target is None:
-            w.note(cols[0], "invalid-url", f"{text!r} is not a web address; not imported")
+        if target is None:  # not a web address, nor a handle of the network it is labelled with: keep it
+            w.lines.append(f"{label or 'Website'}: {text}")
+            w.used.update(cols)
             continue
         w.used.update(cols)
         if target not in w.contact:

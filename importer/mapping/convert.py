@@ -28,6 +28,10 @@ _HANDLERS = {
     "telegram": handles.telegram_handle, "tiktok": handles.tiktok_handle,
     "youtube": handles.youtube_handle,
 }
+# Chat services Dex has no field for (vCard IMPP types, Google's "IM n - Service"): their handles are kept
+# as description lines, never taken for a web address.
+_CHAT_SERVICES = {"skype", "xmpp", "jabber", "aim", "msn", "icq", "yahoo", "gadugadu", "qq", "googletalk",
+                  "gtalk", "hangouts", "sip", "irc", "matrix", "signal", "wechat", "line", "threema", "chat"}
 # Hosts whose profile URLs go to Dex's handle fields rather than `website`.
 _SOCIAL_HOSTS = {
     "linkedin.com": "linkedin", "twitter.com": "twitter", "x.com": "twitter",
@@ -119,6 +123,8 @@ def website_target(text: str, label: str | None = None) -> tuple[str | None, str
         handle = _HANDLERS[network](text)
         if handle:
             return network, handle
+    if network in _CHAT_SERVICES:  # a Skype or XMPP handle may look like a domain, but is no web address
+        return None, text
     url = handles.clean_website(text)
     if url is None:
         return None, text
