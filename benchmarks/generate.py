@@ -3,10 +3,11 @@
 Four formats as the services write them today: Google CSV (`` ::: `` multi-values, ``* `` primary labels),
 LinkedIn's Connections.csv (the "Notes:" paragraph above the header, 2% hidden members), Outlook's 92-column
 CSV in Windows-1252, and Apple's vCard 3.0 (``item1.EMAIL`` with ``item1.X-ABLabel``). The people are
-invented: example.com/example.org addresses, numbers in the ranges set aside for fiction (US 555-01xx,
-UK 020 7946 0xxx, FR 01 99 00 xx xx, AU 02 5550 xxxx and 0491 570 1xx), written the messy ways people write
-them. A few percent of the records repeat an earlier person's email or LinkedIn URL, and a few rows are bad
-(no name, not an email, a phone with no digits, a ragged row).
+invented: example.com/example.org addresses, numbers in all the ranges set aside for fiction in four countries
+(555-0100..0199 in 440 US and Canadian area codes, Ofcom's 15 drama blocks such as 020 7946 0xxx, ARCEP's
+01 99 00 xx xx and four more, ACMA's 02 5550 xxxx and three more: 75,000 distinct numbers), written the messy
+ways people write them. A few percent of the records repeat an earlier person's email or LinkedIn URL, and a
+few rows are bad (no name, not an email, a phone with no digits, a ragged row).
 
     .venv/bin/python benchmarks/generate.py [FOLDER] [--sizes 10k,100k,1M] [--formats google,vcard]
 """
@@ -58,31 +59,73 @@ _NOTES = ("Met at the systems conference.", "Prefers email.", "Introduced by a m
           "Ask about the Würzburg trip.", "Owes me a coffee — ask about the new job.",
           "Met at the design week, booth 12.\nLikes fika.", "Spoke at the meetup in March.")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# Area codes where 555-0100..0199 is set aside for fiction (and phonenumbers calls them valid).
-_US_AREAS = (201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218, 219, 224, 225,
-             228, 229, 231, 234, 239, 240, 248, 251, 252, 253, 254, 256, 260, 262, 267, 269, 270, 276, 281,
-             301, 302, 303, 304, 305, 307, 308, 309, 310, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321,
-             323, 325, 330)
-_CA_AREAS = (613, 416, 604)
+# NANP area codes (US, then Canada) in which phonenumbers calls every 555-0100..0199 number valid: the
+# range set aside for fiction. Toll-free, premium and non-geographic codes are left out.
+_NANP_AREAS = {
+    "US": """
+201 202 203 205 206 207 208 209 210 212 213 214 215 216 217 218 219 220 223 224 225 227 228 229 231 234 235
+239 240 248 251 252 253 254 256 260 262 267 269 270 272 274 276 279 281 283 301 302 303 304 305 307 308 309
+310 312 313 314 315 316 317 318 319 320 321 323 324 325 326 327 329 330 331 332 334 336 337 339 341 346 347
+350 351 352 353 360 361 363 364 369 380 385 386 401 402 404 405 406 407 408 409 410 412 413 414 415 417 419
+423 424 425 430 432 434 435 440 442 443 445 447 448 458 463 464 469 470 472 475 478 479 480 484 501 502
+503 504 505 507 508 509 510 512 513 515 516 517 518 520 530 531 534 539 540 541 551 557 559 561 562 563 564
+567 570 571 572 573 574 575 580 582 585 586 601 602 603 605 606 607 608 609 610 612 614 615 616 617 618 619
+620 623 626 628 629 630 631 636 640 641 645 646 650 651 656 657 659 660 661 662 667 669 678 680 681 682 686
+689 701 702 703 704 706 707 708 712 713 714 715 716 717 718 719 720 724 725 726 727 728 730 731 732 734 737
+738 740 743 747 748 754 757 760 762 763 765 769 770 771 772 773 774 775 779 781 785 786 801 802 803 804 805
+806 808 810 812 813 814 815 816 817 818 820 826 828 830 831 832 835 838 839 840 843 845 847 848 850 854 856
+857 858 859 860 862 863 864 865 870 872 878 901 903 904 906 907 908 909 910 912 913 914 915 916 917 918 919
+920 925 928 929 930 931 934 936 937 938 940 941 943 945 947 948 949 951 952 954 956 959 970 971 972 973 975
+978 979 980 983 984 985 986 989""",
+    "CA": """
+204 226 236 249 250 257 263 273 289 306 343 354 365 367 368 382 403 416 418 428 431 437 438 450 468 474 506
+514 519 548 579 581 584 587 604 613 639 647 672 683 705 709 742 753 778 780 782 807 819 825 867 873 879 902
+905 942""",
+}
+# Ofcom's drama numbers (area, local prefix, digits after it), each a block of 1,000.
+_GB_RANGES = (("20", "7946", "0"), ("113", "496", "0"), ("114", "496", "0"), ("116", "496", "0"),
+              ("117", "496", "0"), ("118", "496", "0"), ("121", "496", "0"), ("131", "496", "0"),
+              ("141", "496", "0"), ("151", "496", "0"), ("161", "496", "0"), ("28", "9649", "6"),
+              ("808", "157", "0"), ("909", "879", "0"), ("3069", "990", ""))
+# ARCEP's numbers for fiction (0x yy zz and 10,000 numbers after) and ACMA's (02 5550 xxxx and so on).
+_FR_RANGES = (("1", "99 00"), ("2", "61 91"), ("3", "53 01"), ("4", "65 71"), ("5", "36 49"))
+_AU_RANGES = (("2", "5550"), ("3", "7010"), ("7", "5550"), ("8", "7010"))
+# The mix of a North American address book with friends and colleagues abroad.
+_COUNTRY_SHARES = (("NANP", 0.55), ("GB", 0.15), ("FR", 0.15), ("AU", 0.15))
 
 
 def _pool(half: int) -> list[tuple[str, str, str, str]]:
     """Return the fictional numbers of one half of the pool as (country, area, middle, last) parts.
 
-    First phones come from half 0 and second phones from half 1, so the only way two people share a
-    number and a name (which makes them the same person) is a deliberate duplicate.
+    Every range set aside for fiction in four countries, split in two halves: first phones come from half 0
+    and second phones from half 1, so the only way two people share a number and a name (which makes them
+    the same person) is a deliberate duplicate. The countries are shuffled together (seeded) in the shares
+    of `_COUNTRY_SHARES`, so that the first 10,000 people already have every kind of number, and the pool
+    ends when the North American numbers run out (about 37,500 numbers a half).
     """
-    pool = [("US", str(a), "555", f"01{x:02d}") for a in _US_AREAS for x in range(half * 50, half * 50 + 50)]
-    pool += [("CA", str(a), "555", f"01{x:02d}") for a in _CA_AREAS for x in range(half * 50, half * 50 + 50)]
-    pool += [("GB", area, middle, f"0{x:03d}") for area, middle in (("20", "7946"), ("113", "496"))
-             for x in range(half * 500, half * 500 + 500)]
-    pool += [("FR", "1", "99 00", f"{x // 100:02d} {x % 100:02d}") for x in range(half * 500, half * 500 + 500)]
-    pool += [("AU", area, middle, f"{x:04d}") for area, middle in (("2", "5550"), ("3", "7010"))
-             for x in range(half * 250, half * 250 + 250)]
+    by_country: dict[str, list[tuple[str, str, str, str]]] = {
+        "NANP": [(country, area, "555", f"01{x:02d}") for country, areas in _NANP_AREAS.items()
+                 for area in areas.split() for x in range(half * 50, half * 50 + 50)],
+        "GB": [("GB", area, middle, f"{lead}{x:03d}")
+               for area, middle, lead in _GB_RANGES for x in range(half * 500, half * 500 + 500)],
+        "FR": [("FR", area, middle, f"{x // 100:02d} {x % 100:02d}") for area, middle in _FR_RANGES
+               for x in range(half * 5000, half * 5000 + 5000)],
+        "AU": [("AU", area, middle, f"{x:04d}") for area, middle in _AU_RANGES
+               for x in range(half * 5000, half * 5000 + 5000)],
+    }
+    shuffle = random.Random(SEED + half)
+    for numbers in by_country.values():
+        shuffle.shuffle(numbers)
+    names = [name for name, _ in _COUNTRY_SHARES]
+    shares = [share for _, share in _COUNTRY_SHARES]
+    pool = []
+    while all(by_country.values()):
+        pool.append(by_country[shuffle.choices(names, shares)[0]].pop())
     return pool
 
 
 _POOLS = (_pool(0), _pool(1))
+_POOLS = tuple(pool[:min(map(len, _POOLS))] for pool in _POOLS)  # a slot indexes both halves
 _CALLING = {"US": "1", "CA": "1", "GB": "44", "FR": "33", "AU": "61"}
 
 

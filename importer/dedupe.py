@@ -1,11 +1,11 @@
-"""Returns which records of a run are the same person, remembering a few bytes per record, not its keys.
+"""Returns which records of a run are the same person, remembering only the records that are merged.
 
 A record's dedupe keys (emails, LinkedIn handle, phone with name; see `importer.plan.dedupe_keys`) would
 take hundreds of bytes each as strings, and a million-row export has millions of them. So each key is kept
 as two independent 64-bit hashes (a false match needs both to collide: about 1 in 10^25 for a million
 rows), written with its record's position to one of `BUCKETS` buckets in a temporary file. When every
 record has been read, each bucket is read back on its own to find the keys seen before, and the joins are
-replayed in reading order over a union-find in arrays: the groups, and the key named as the reason a group
+replayed in reading order over a union-find of the records they touch: the groups, and the key named as the reason a group
 was joined, are exactly those of joining record by record with every key in memory.
 """
 
@@ -16,26 +16,31 @@ from array import array
 from dataclasses import dataclass
 from typing import BinaryIO
 
-BUCKETS = 64
-_FLUSH = 4 * 1024  # int64 values buffered per bucket (four per key) before they go to the file
+BUCKETS = 256     # a bucket read back holds 1/256 of the keys: about 10,000 for a million records
+_FLUSH = 1024     # int64 values buffered per bucket (four per key) before they go to the file
 _ITEM = 4          # hash 1, hash 2, position, the key's index among its record's keys
 
 
 @dataclass(frozen=True)
 class Groups:
-    """Records joined into groups: each position's leader (its group's first record) and group sizes.
+    """Records joined into groups of two or more: each such position's leader (its group's first record),
+    and each leader's group size. A record in neither is alone (memory holds only the merged records).
 
     `reasons` holds, for a leader, ``(position, index)`` of the key that first joined its group: the
     `index`-th dedupe key of the record at `position`.
     """
 
-    leaders: array[int]
-    sizes: array[int]
+    leaders: dict[int, int]
+    sizes: dict[int, int]
     reasons: dict[int, tuple[int, int]]
+
+    def leader(self, position: int) -> int:
+        """Returns the first record of the group of `position` (itself when it is alone)."""
+        return self.leaders.get(position, position)
 
     def size(self, position: int) -> int:
         """Returns how many records the group of `position` holds."""
-        return self.sizes[self.leaders[position]]
+        return self.sizes.get(self.leader(position), 1)
 
 
 class KeyIndex:
@@ -73,17 +78,17 @@ class KeyIndex:
                 if seen != position:
                     joins.append((position, items[i + 3], seen))
         joins.sort()
-        parent = array("q", range(self.count))
+        parent: dict[int, int] = {}  # only the records some join touched; any other is its own root
         reasons: dict[int, tuple[int, int]] = {}
         for position, index, other in joins:
             a, b = _find(parent, other), _find(parent, position)
             if a != b:
                 parent[max(a, b)] = min(a, b)
                 reasons.setdefault(min(a, b), (position, index))
-        leaders = array("q", (_find(parent, p) for p in range(self.count)))
-        sizes = array("l", bytes(array("l").itemsize * self.count))
-        for leader in leaders:
-            sizes[leader] += 1
+        leaders = {p: _find(parent, p) for p in sorted(parent.keys() | parent.values())}
+        sizes: dict[int, int] = {}
+        for leader in leaders.values():
+            sizes[leader] = sizes.get(leader, 0) + 1
         return Groups(leaders, sizes, reasons)
 
     def close(self) -> None:
@@ -108,9 +113,11 @@ class KeyIndex:
         return items
 
 
-def _find(parent: array[int], position: int) -> int:
-    """Returns the root of `position`, halving the path on the way."""
-    while parent[position] != position:
-        parent[position] = parent[parent[position]]
-        position = parent[position]
+def _find(parent: dict[int, int], position: int) -> int:
+    """Returns the root of `position`, halving the path on the way (a position not in `parent` is a root)."""
+    up = parent.get(position, position)
+    while up != position:
+        above = parent.get(up, up)
+        parent[position] = above
+        position, up = above, parent.get(above, above)
     return position

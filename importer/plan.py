@@ -15,7 +15,6 @@ that lost to another.
 from __future__ import annotations
 
 import os
-from array import array
 from collections.abc import Iterator, Sequence
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -26,11 +25,11 @@ from importer.dexfields import FIELD_ORDER
 from importer.mapping.apply import Mapped
 from importer.model import Contact, Notice, Record
 from importer.pipeline import OpenedFile
-from importer.preview import Summary, tally
+from importer.preview import MAX_NOTICES, Summary, tally
 from importer.readers.source import counting
-from importer.spill import Spill
+from importer.spill import IntLog, Pickles, Spill, SpilledList, record_from, record_state
 
-_EMPTY = (None, "", [], {})
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
 @dataclass(frozen=True)
@@ -81,14 +80,38 @@ def dedupe_keys(contact: Contact) -> list[tuple[str, str]]:
     return keys
 
 
+class UnusedLog:
+    """The records that give no contact, kept on disk in reading order (a million-row export may skip
+    tens of thousands); iterate it for the `Unused` records."""
+
+    def __init__(self) -> None:
+        self._pickles = Pickles("dex-import-unused-")
+
+    def __len__(self) -> int:
+        return len(self._pickles)
+
+    def __iter__(self) -> Iterator[Unused]:
+        for position in range(len(self._pickles)):  # by position: safe while the plan's contacts stream
+            state, message, expected = self._pickles.load(position)
+            yield Unused(record_from(state), message, expected)
+
+    def append(self, unused: Unused) -> None:
+        """Writes one unused record at the end of the log."""
+        self._pickles.add((record_state(unused.record), unused.message, unused.expected))
+
+    def close(self) -> None:
+        """Removes the file."""
+        self._pickles.close()
+
+
 @dataclass
 class Plan:
     """The records of a run, deduplicated; `contacts()` streams what would be sent, `unused` what would not."""
 
     summary: Summary
     opened: Sequence[OpenedFile] = ()
-    merges: list[Merge] = field(default_factory=list)
-    unused: list[Unused] = field(default_factory=list)
+    merges: SpilledList[Merge] = field(default_factory=SpilledList)
+    unused: list[Unused] | UnusedLog = field(default_factory=list)
     _spill: Spill | None = None
     _groups: Groups | None = None
 
@@ -100,8 +123,8 @@ class Plan:
         leaders, sizes = groups.leaders, groups.sizes
         waiting: dict[int, list[int]] = {}  # positions only: a group's records are fetched when it is complete
         for position in range(len(spill)):
-            leader = leaders[position]
-            if sizes[leader] == 1:
+            leader = leaders.get(position)
+            if leader is None:
                 m = spill.read_at(position)
                 yield Planned(position, m.contact or {}, (m.record,), m.labels)
                 continue
@@ -116,6 +139,8 @@ class Plan:
         if self._spill is not None:
             self._spill.close()
             self._spill = None
+        if isinstance(self.unused, UnusedLog):
+            self.unused.close()
 
     def __enter__(self) -> Plan:
         return self
@@ -141,16 +166,17 @@ def make_plan(opened: Sequence[OpenedFile], *, merge: bool = True, sample: int =
         opened = _reporting(opened, on_read, total)
     index = KeyIndex()
     spill = plan._spill = Spill()
+    unused = plan.unused = UnusedLog()
     # Which fields each record fills, as an id into `filled` (a few hundred distinct sets at most): the
     # field counts after merging are recounted from these without reading the spill again.
     filled: dict[tuple[str, ...], int] = {}
-    fills = array("l")
+    fills = IntLog("i")
     done = 0
     try:
         for item in opened:
             for m in tally(plan.summary, item, sample=0):
                 if m.contact is None:
-                    plan.unused.append(Unused(m.record, _unused_message(m), m.expected_skip))
+                    unused.append(Unused(m.record, _unused_message(m), m.expected_skip))
                     continue
                 index.add(dedupe_keys(m.contact) if merge else [])
                 spill.append(m)
@@ -165,10 +191,16 @@ def make_plan(opened: Sequence[OpenedFile], *, merge: bool = True, sample: int =
         raise
     finally:
         index.close()
-    merged_fills = _note_merges(plan, filled)
-    summary = plan.summary
-    if merged_fills is not None:  # tally counted fields per record; count them again per contact
-        _recount_fields(summary, plan._groups, fills, filled, merged_fills)
+    try:
+        merged_fills = _note_merges(plan, filled)
+        summary = plan.summary
+        if merged_fills is not None:  # tally counted fields per record; count them again per contact
+            _recount_fields(summary, plan._groups, fills, filled, merged_fills)
+    except BaseException:
+        plan.close()
+        raise
+    finally:
+        fills.close()
     summary.sample = []
     for planned in plan.contacts():
         if len(summary.sample) >= sample:
@@ -191,15 +223,15 @@ def _reporting(opened: Sequence[OpenedFile], on_read: OnRead, total: int) -> lis
     return out
 
 
-def _recount_fields(summary: Summary, groups: Groups, fills: array[int], filled: dict[tuple[str, ...], int],
+def _recount_fields(summary: Summary, groups: Groups, fills: IntLog, filled: dict[tuple[str, ...], int],
                     merged_fills: dict[int, int]) -> None:
     """Sets the summary's field counts to those of the contacts, in the order `contacts()` yields them."""
     leaders, sizes = groups.leaders, groups.sizes
     seen: dict[int, int] = {}  # field-set id -> contacts, in order of first appearance
     remaining: dict[int, int] = {}
     for position, fill in enumerate(fills):
-        leader = leaders[position]
-        if sizes[leader] > 1:
+        leader = leaders.get(position)
+        if leader is not None:
             left = remaining.get(leader, sizes[leader]) - 1
             remaining[leader] = left
             if left:
@@ -282,7 +314,7 @@ def _note_merges(plan: Plan, filled: dict[tuple[str, ...], int]) -> dict[int, in
     assert groups is not None and spill is not None
     leaders, sizes = groups.leaders, groups.sizes
     positions: dict[int, list[int]] = {}
-    for position, leader in enumerate(leaders):
+    for position, leader in leaders.items():  # in position order
         if sizes[leader] > 1:
             positions.setdefault(leader, []).append(position)
     if not positions:
@@ -293,17 +325,16 @@ def _note_merges(plan: Plan, filled: dict[tuple[str, ...], int]) -> dict[int, in
         group = [spill.read_at(p) for p in members]
         refs = tuple((m.record.file, m.record.line) for m in group)
         merge = Merge(refs, _reason(groups, leader, dict(zip(members, group))))
-        plan.merges.append(merge)
-        summary.merges.append(merge.describe())
+        if len(plan.merges) < MAX_NOTICES:  # like the notices: the first ones named, all of them counted
+            plan.merges.append(merge)
+        summary.add_merge(merge.describe())
         first = group[0].record
         for m in group[1:]:
-            summary.notice_kinds["merged"] += 1
-            summary.notices.append(Notice(m.record.file, m.record.line, None, "merged",
-                                          f"same person as {first.file}:{first.line} ({merge.reason}): merged "
-                                          "into one contact"))
+            summary.add_notice(Notice(m.record.file, m.record.line, None, "merged",
+                                      f"same person as {first.file}:{first.line} ({merge.reason}): merged "
+                                      "into one contact"))
         for notice in merge_conflicts(group):
-            summary.notice_kinds[notice.kind] += 1
-            summary.notices.append(notice)
+            summary.add_notice(notice)
         contact = merge_group(list(zip(group, members))).contact
         keys = tuple(k for k, v in contact.items() if v not in _EMPTY)
         merged_fills[leader] = filled.setdefault(keys, len(filled))

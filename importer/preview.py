@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -17,8 +17,10 @@ from importer.exitcodes import ExitCode
 from importer.mapping.apply import Mapped
 from importer.model import Notice
 from importer.pipeline import Input, OpenedFile, ReadOptions, map_records, open_files
+from importer.spill import SpilledList
 
 MAX_NOTICES = 100_000
+"""Notices (and merge descriptions) kept for the report; beyond it only their counts grow."""
 
 
 @dataclass
@@ -57,8 +59,9 @@ class Summary:
     labels: Counter[str] = field(default_factory=Counter)
     photos_skipped: int = 0
     merged: int = 0
-    merges: list[str] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
+    merge_groups: int = 0
+    merges: SpilledList[str] = field(default_factory=SpilledList)
+    notices: SpilledList[Notice] = field(default_factory=SpilledList)  # the first thousand in memory
     notice_kinds: Counter[str] = field(default_factory=Counter)
     sample: list[Mapped] = field(default_factory=list)
 
@@ -67,21 +70,67 @@ class Summary:
         """Returns OK when every record was used (expected skips aside), PARTIAL otherwise."""
         return ExitCode.PARTIAL if self.unusable else ExitCode.OK
 
-    def as_dict(self) -> dict[str, Any]:
-        """Returns the JSON form printed by ``preview --json``."""
+    def as_dict(self, *, lazy: bool = False) -> dict[str, Any]:
+        """Returns the JSON form printed by ``preview --json``.
+
+        With `lazy`, "warnings" and "merges" are iterators, their elements made one at a time (see
+        `write_json`).
+        The warnings and merges listed stop at MAX_NOTICES; "warnings_by_kind" counts every one, and
+        "warnings_truncated" and "merges_truncated" say how many were left out of the lists.
+        """
+        warnings = (n.as_dict() for n in self.notices)
         return {
             "format": ", ".join(dict.fromkeys(f.format for f in self.files)),
             "mapping": ", ".join(dict.fromkeys(f.mapping for f in self.files)),
             "records": self.records, "contacts": self.contacts,
             "skipped": sum(self.skipped.values()), "skipped_by_reason": dict(self.skipped),
-            "unusable": self.unusable, "merged": self.merged, "merges": self.merges,
+            "unusable": self.unusable, "merged": self.merged,
+            "merges": iter(self.merges) if lazy else list(self.merges),
+            "merges_truncated": max(self.merge_groups - len(self.merges), 0),
             "fields": dict(self.fields), "labels": dict(self.labels),
             "photos_skipped": self.photos_skipped,
             "files": [f.as_dict() for f in self.files],
-            "warnings": [n.as_dict() for n in self.notices],
+            "warnings": warnings if lazy else list(warnings),
+            "warnings_truncated": sum(self.notice_kinds.values()) - len(self.notices),
             "warnings_by_kind": dict(self.notice_kinds),
             "contacts_sample": [m.contact for m in self.sample],
         }
+
+    def add_notice(self, notice: Notice) -> None:
+        """Counts `notice` by kind, and keeps it for the report while fewer than MAX_NOTICES are kept."""
+        self.notice_kinds[notice.kind] += 1
+        if len(self.notices) < MAX_NOTICES:
+            self.notices.append(notice)
+
+    def add_merge(self, description: str) -> None:
+        """Counts a merged group, and keeps its description while fewer than MAX_NOTICES are kept."""
+        self.merge_groups += 1
+        if len(self.merges) < MAX_NOTICES:
+            self.merges.append(description)
+
+
+def write_json(data: dict[str, Any], out: TextIO) -> None:
+    """Writes `data` to `out` as ``json.dumps(data, ensure_ascii=False, indent=1)`` and a newline would,
+    without building the whole text: a top-level value that is an iterator (the warnings, the predictions
+    of a million records) is written one element at a time, and the rest goes out in pieces.
+    """
+    streamed = {key: value for key, value in data.items() if isinstance(value, Iterator)}
+    marks = {key: f"\x00dex-import {key}\x00" for key in streamed}
+    encoder = json.JSONEncoder(ensure_ascii=False, indent=1)
+    encode = encoder.encode
+    rest = encoder.iterencode({key: marks.get(key, value) for key, value in data.items()})
+    for chunk in rest:
+        key = next((k for k, mark in marks.items() if chunk == encode(mark)), None)
+        if key is None:
+            out.write(chunk)
+            continue
+        first = True
+        for item in streamed[key]:
+            # an element of a top-level list sits two levels deep: "  " before it and after each newline
+            out.write(("[\n  " if first else ",\n  ") + encode(item).replace("\n", "\n  "))
+            first = False
+        out.write("[]" if first else "\n ]")
+    out.write("\n")
 
 
 def preview(paths: Sequence[Input], options: ReadOptions = ReadOptions(), *,
@@ -117,7 +166,7 @@ def tally(summary: Summary, opened: OpenedFile, *, sample: int = 10) -> Iterator
                      info.delimiter if info else None)
     summary.files.append(fs)
     for notice in opened.notices:
-        _add_notice(summary, notice)
+        summary.add_notice(notice)
     columns = fs.columns
     is_empty = opened.compiled.is_empty if opened.compiled else (lambda v: not v.strip())
     for m in map_records(opened):
@@ -135,7 +184,7 @@ def tally(summary: Summary, opened: OpenedFile, *, sample: int = 10) -> Iterator
                 if column in used:
                     counts[1] += 1
         for notice in m.notices:
-            _add_notice(summary, notice)
+            summary.add_notice(notice)
         photos = m.record.values.get("PHOTO", "")  # the vCard reader counts the photos it skipped
         if photos.isdigit():
             summary.photos_skipped += int(photos)
@@ -153,8 +202,3 @@ def tally(summary: Summary, opened: OpenedFile, *, sample: int = 10) -> Iterator
                 summary.sample.append(m)
         yield m
 
-
-def _add_notice(summary: Summary, notice: Notice) -> None:
-    summary.notice_kinds[notice.kind] += 1
-    if len(summary.notices) < MAX_NOTICES:
-        summary.notices.append(notice)

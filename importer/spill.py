@@ -2,53 +2,189 @@
 
 The plan reads its inputs once and keeps only counts and dedupe state in memory; the records themselves
 wait here until they are sent. Each record is pickled as plain tuples (pickling the dataclasses costs twice
-as much), and its offset is kept (8 bytes a record) so that the records of a merged group can be fetched
-without holding them in memory.
+as much), and its offset is written down too (on disk, like the records: memory holds nothing per record),
+so that the records of a merged group can be fetched without holding them in memory. `SpilledList` does the same for the notices and merges a run reports.
 """
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import tempfile
 from array import array
-from typing import BinaryIO
+from collections.abc import Iterator
+from typing import Any, BinaryIO, Generic, TypeVar, overload
 
 from importer.mapping.apply import Mapped
 from importer.model import Notice, Record
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
+T = TypeVar("T")
 
 
-class Spill:
-    """Mapped records on disk: `append` them while reading, then `read_at` any position."""
+class IntLog:
+    """Integers appended in order and kept on disk, a few thousand in memory: read back in order or by index."""
 
-    def __init__(self) -> None:
-        self._file: BinaryIO = tempfile.TemporaryFile(prefix="dex-import-plan-")
-        self._offsets = array("q", [0])
+    _BUFFER = 8192
+
+    def __init__(self, typecode: str = "q", prefix: str = "dex-import-index-") -> None:
+        self._file: BinaryIO = tempfile.TemporaryFile(prefix=prefix)
+        self._buffer = array(typecode)
+        self._flushed = 0  # how many are in the file
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        return self._flushed + len(self._buffer)
 
-    def append(self, m: Mapped) -> None:
-        """Writes the record, contact and labels of `m` at the end of the spill."""
-        r = m.record
-        notices = tuple((n.file, n.line, n.column, n.kind, n.message) for n in r.notices) if r.notices else ()
-        data = pickle.dumps((r.file, r.line, r.values, r.raw, notices, m.contact, m.labels), _PROTOCOL)
-        self._file.write(data)
-        self._offsets.append(self._offsets[-1] + len(data))
+    def __getitem__(self, index: int) -> int:
+        if index < 0 or index >= len(self):
+            raise IndexError("IntLog index out of range")
+        if index >= self._flushed:
+            return self._buffer[index - self._flushed]
+        size = self._buffer.itemsize
+        self._file.seek(index * size)
+        one = array(self._buffer.typecode)
+        one.frombytes(self._file.read(size))
+        return one[0]
 
-    def read_at(self, position: int) -> Mapped:
-        """Returns the record at `position`; reading the positions in order reads the file in order."""
-        self._file.seek(self._offsets[position])  # within the read buffer this is only a pointer move
-        return _load(self._file)
+    def __iter__(self) -> Iterator[int]:
+        for start in range(0, self._flushed, self._BUFFER):
+            chunk = array(self._buffer.typecode)
+            self._file.seek(start * chunk.itemsize)
+            chunk.frombytes(self._file.read(min(self._BUFFER, self._flushed - start) * chunk.itemsize))
+            yield from chunk
+        yield from self._buffer[:]  # a copy: appending while iterating does not move it
+
+    def append(self, value: int) -> None:
+        """Adds `value` at the end."""
+        self._buffer.append(value)
+        if len(self._buffer) >= self._BUFFER:
+            self._file.seek(self._flushed * self._buffer.itemsize)
+            self._buffer.tofile(self._file)
+            self._flushed += len(self._buffer)
+            del self._buffer[:]
 
     def close(self) -> None:
-        """Removes the spill file."""
+        """Removes the file."""
         self._file.close()
 
 
-def _load(stream: BinaryIO) -> Mapped:
-    file, line, values, raw, notices, contact, labels = pickle.load(stream)
-    record = Record(file, line, values, raw, tuple(Notice(*n) for n in notices) if notices else ())
-    return Mapped(record, contact, labels=labels)
+class Pickles:
+    """Values on disk, each pickled: `add` them, then `load` any position; their offsets are on disk too, so
+    memory holds nothing per value."""
 
+    def __init__(self, prefix: str = "dex-import-plan-") -> None:
+        self._file: BinaryIO = tempfile.TemporaryFile(prefix=prefix)
+        self._offsets = IntLog("q", prefix)
+        self._end = 0  # where the next value goes
+        self._next = -1  # the position the file is at after a load (reading in order needs no seek)
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def add(self, value: Any) -> None:
+        """Writes `value` at the end of the file."""
+        data = pickle.dumps(value, _PROTOCOL)
+        if self._next >= 0:  # a load moved the file away from its end
+            self._file.seek(self._end)
+            self._next = -1
+        self._file.write(data)
+        self._offsets.append(self._end)
+        self._end += len(data)
+
+    def load(self, position: int) -> Any:
+        """Returns the value at `position`; reading the positions in order reads the file in order."""
+        if position != self._next:
+            self._file.seek(self._offsets[position])
+        value = pickle.load(self._file)
+        self._next = position + 1
+        return value
+
+    def close(self) -> None:
+        """Removes the files."""
+        self._file.close()
+        self._offsets.close()
+
+
+class Spill(Pickles):
+    """Mapped records on disk: `append` them while reading, then `read_at` any position."""
+
+    def append(self, m: Mapped) -> None:
+        """Writes the record, contact and labels of `m` at the end of the spill."""
+        self.add((*record_state(m.record), m.contact, m.labels))
+
+    def read_at(self, position: int) -> Mapped:
+        """Returns the record at `position`; reading the positions in order reads the file in order."""
+        file, line, values, raw, notices, contact, labels = self.load(position)
+        return Mapped(record_from((file, line, values, raw, notices)), contact, labels=labels)
+
+
+def record_state(r: Record) -> tuple[Any, ...]:
+    """Returns `r` as plain tuples, for pickling: file, line, values, raw, notices."""
+    notices = tuple((n.file, n.line, n.column, n.kind, n.message) for n in r.notices) if r.notices else ()
+    return r.file, r.line, r.values, r.raw, notices
+
+
+def record_from(state: tuple[Any, ...]) -> Record:
+    """Returns the record `record_state` made `state` of."""
+    file, line, values, raw, notices = state
+    return Record(file, line, values, raw, tuple(Notice(*n) for n in notices) if notices else ())
+
+
+class SpilledList(Generic[T]):
+    """A list that keeps its first `in_memory` items in memory and the rest on disk, for notices and merges.
+
+    Appending and iterating are all it is for (plus `len`, indexing and comparing with a list, as tests
+    and reports use it); the file is made only when the memory part is full, and removed with the list.
+    """
+
+    def __init__(self, in_memory: int = 1_000) -> None:
+        self._head: list[T] = []
+        self._tail: Pickles | None = None
+        self._in_memory = in_memory
+
+    def __len__(self) -> int:
+        return len(self._head) + (len(self._tail) if self._tail is not None else 0)
+
+    def __iter__(self) -> Iterator[T]:
+        yield from self._head
+        tail = self._tail
+        if tail is not None:
+            for position in range(len(tail)):
+                yield tail.load(position)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step == 1 and stop <= len(self._head):
+                return self._head[start:stop]
+            return list(itertools.islice(self, start, stop, step)) if step > 0 else list(self)[index]
+        position = index + len(self) if index < 0 else index
+        if not 0 <= position < len(self):
+            raise IndexError("list index out of range")
+        if position < len(self._head):
+            return self._head[position]
+        assert self._tail is not None
+        item: T = self._tail.load(position - len(self._head))
+        return item
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, SpilledList)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"SpilledList({len(self)} items)"
+
+    def append(self, item: T) -> None:
+        """Adds `item` at the end: in memory while there is room, else on disk."""
+        if len(self._head) < self._in_memory:
+            self._head.append(item)
+            return
+        if self._tail is None:
+            self._tail = Pickles("dex-import-notices-")
+        self._tail.add(item)

@@ -93,16 +93,25 @@ class _Work:
 def apply_mapping(record: Record, compiled: Compiled, *, region: str | None = None) -> Mapped:
     """Returns the contact `record` maps to under `compiled` (see `compile_mapping`)."""
     mapping = compiled.mapping
-    values = record.values
-    if compiled.blank:  # placeholders such as Outlook's "0/0/00" are empty cells
-        values = {k: v for k, v in values.items() if not compiled.is_empty(v)}
+    # Only the cells that hold something: every step below reads a missing cell as "", and a field or
+    # multi section none of whose columns is left is skipped without a call (Outlook has 92 columns,
+    # most of them empty). Placeholders such as Outlook's "0/0/00" are empty cells.
+    if compiled.blank:
+        is_empty = compiled.is_empty
+        values = {k: v for k, v in record.values.items() if v and not is_empty(v)}
+    else:
+        values = {k: v for k, v in record.values.items() if v}
     if compiled.skip_columns and not any(values.get(c, "").strip() for c in compiled.skip_columns):
         return Mapped(record, None, record.notices, skip=mapping.skip.reason if mapping.skip else "",
                       expected_skip=True)
     w = _Work(record, values, region or mapping.region, mapping.date_order)
     w.notices.extend(record.notices)
     _names(w, compiled)
+    present = values.keys()
+    field_columns = compiled.field_columns
     for name, sources in compiled.fields.items():
+        if present.isdisjoint(field_columns[name]):
+            continue
         text, cols = w.read(sources, name)
         if text:
             _set_field(w, name, text, cols)
@@ -142,7 +151,10 @@ def apply_mapping(record: Record, compiled: Compiled, *, region: str | None = No
 
 def _names(w: _Work, compiled: Compiled) -> None:
     parts: dict[str, str] = {}
+    present, name_columns = w.values.keys(), compiled.name_columns
     for part, sources in compiled.names.items():
+        if present.isdisjoint(name_columns[part]):
+            continue
         text, cols = w.read(sources, f"name_parts.{part}")
         if text:
             parts[part] = text
@@ -195,7 +207,10 @@ def _ranked(w: _Work, specs: tuple[MultiSource, ...], target: str) -> list[Value
     """Returns the values of all specs, the ones marked primary first, in file order otherwise."""
     first: list[Value] = []
     rest: list[Value] = []
+    present = w.values.keys()
     for spec in specs:
+        if present.isdisjoint(spec.columns):
+            continue
         values, primary = _multi_values(w, spec, target)
         (first if primary else rest).extend(values)
     return first + rest

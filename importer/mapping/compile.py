@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from importer.mapping.model import FieldSpec, LabelSpec, MultiSpec
 from importer.mapping.model import Mapping as MappingSpec
@@ -75,6 +76,11 @@ class MultiSource:
     split: str | None
     primary_marker: str | None
 
+    @cached_property
+    def columns(self) -> frozenset[str]:
+        """Returns the columns the value may come from: when none holds anything, the spec gives nothing."""
+        return columns_of(self.value)
+
 
 @dataclass(frozen=True)
 class Compiled:
@@ -95,6 +101,16 @@ class Compiled:
     ignored: frozenset[str]
     absent: tuple[str, ...]
     blank: frozenset[str] = frozenset()
+
+    @cached_property
+    def field_columns(self) -> dict[str, frozenset[str]]:
+        """Returns the columns each field may come from (see `MultiSource.columns`)."""
+        return {name: columns_of(sources) for name, sources in self.fields.items()}
+
+    @cached_property
+    def name_columns(self) -> dict[str, frozenset[str]]:
+        """Returns the columns each name part may come from."""
+        return {part: columns_of(sources) for part, sources in self.names.items()}
 
     def is_empty(self, value: str) -> bool:
         """Returns True for an empty cell, or one holding a placeholder such as Outlook's 0/0/00."""
@@ -186,6 +202,11 @@ def _multi(header: Header, specs: Iterable[MultiSpec]) -> tuple[MultiSource, ...
             if value:
                 out.append(MultiSource(value, label_column, spec.label, spec.split, spec.primary_marker))
     return tuple(out)
+
+
+def columns_of(sources: Sources) -> frozenset[str]:
+    """Returns every column of `sources`."""
+    return frozenset(col for src in sources for col in src.columns)
 
 
 def read_sources(values: Mapping[str, str], sources: Sources) -> tuple[str, tuple[str, ...], Source | None]:

@@ -32,6 +32,11 @@ _TIKTOK_HANDLE = re.compile(r"[A-Za-z0-9._]{2,24}")
 _YOUTUBE_NAME = re.compile(r"[\w.\-]{1,100}")
 _DOMAIN = re.compile(r"(?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+[^\W\d_][^\W_]{1,62}\.?(?::\d{1,5})?", re.IGNORECASE)
 
+_VCARD_ESCAPE = re.compile(r"\\([:,;\\])")
+_HOST_END = re.compile(r"[/?#]")
+_SCHEME = re.compile(r"https?://", re.IGNORECASE)
+_ON_HOST: dict[str, re.Pattern[str]] = {}  # "is this a URL on that host" for each network's host pattern
+
 # First path segments that are site pages, not profiles.
 _TWITTER_PAGES = {"home", "i", "intent", "share", "search", "hashtag", "explore", "settings", "login", "messages",
                   "notifications", "compose", "tos", "privacy"}
@@ -143,15 +148,17 @@ def clean_website(raw: str) -> str | None:
     >>> clean_website(" http\\\\://www.example.com/ann ")
     'http://www.example.com/ann'
     """
-    text = re.sub(r"\\([:,;\\])", r"\1", raw.strip())  # vCard escapes ":" "," ";" in values
-    if not text or any(ch.isspace() for ch in text):
+    text = raw.strip()
+    if "\\" in text:
+        text = _VCARD_ESCAPE.sub(r"\1", text)  # vCard escapes ":" "," ";" in values
+    if not text or text.split() != [text]:  # empty, or whitespace inside (split finds every kind)
         return None
     scheme, sep, rest = text.partition("://")
     if not sep:
         scheme, rest = "", text
     elif scheme.lower() not in ("http", "https"):
         return None
-    host = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    host = _HOST_END.split(rest, maxsplit=1)[0]
     if "@" in host or not _DOMAIN.fullmatch(host):
         return None  # an email address or something without a domain
     return text
@@ -160,7 +167,10 @@ def clean_website(raw: str) -> str | None:
 def _segments(raw: str, host: str) -> list[str] | None:
     """Return the %-decoded path segments when `raw` is a URL on `host` (any subdomain), else None."""
     text = raw.strip()
-    if not re.match(rf"(?:https?://)?{_SUB}{host}(?:[/?#]|$)", text, re.IGNORECASE):
+    on_host = _ON_HOST.get(host)
+    if on_host is None:
+        on_host = _ON_HOST[host] = re.compile(rf"(?:https?://)?{_SUB}{host}(?:[/?#]|$)", re.IGNORECASE)
+    if not on_host.match(text):
         return None
     path = urlsplit(_with_scheme(text)).path
     return [unquote(seg).strip() for seg in path.split("/") if seg.strip()]
@@ -168,7 +178,7 @@ def _segments(raw: str, host: str) -> list[str] | None:
 
 def _with_scheme(text: str) -> str:
     """Return `text` with ``https://`` in front when it has no scheme, so urlsplit finds the host."""
-    return text if re.match(r"https?://", text, re.IGNORECASE) else f"https://{text}"
+    return text if _SCHEME.match(text) else f"https://{text}"
 
 
 def _bare(raw: str, pattern: re.Pattern[str]) -> str | None:

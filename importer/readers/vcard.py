@@ -119,11 +119,16 @@ def card_values(properties: list[Property], *, transcoded: bool = False
     outer, agents = _split_nested(properties)
     outer = _first_of_each_altid(outer)
     labels: dict[str, str] = {}
+    labelled: set[str] = set()
     for prop in outer:
-        if prop.name == "X-ABLABEL" and prop.group and prop.group not in labels:
-            text, _ = _decoded(prop, transcoded)
-            labels[prop.group] = fmt.unwrap_label(fmt.unescape(text or "").strip())
-    labelled = {prop.group for prop in outer if prop.name in _NUMBERED and prop.group}
+        if not prop.group:
+            continue
+        if prop.name == "X-ABLABEL":
+            if prop.group not in labels:
+                text, _ = _decoded(prop, transcoded)
+                labels[prop.group] = fmt.unwrap_label(fmt.unescape(text or "").strip())
+        elif prop.name in _NUMBERED:
+            labelled.add(prop.group)
     values: dict[str, str] = {}
     used: Counter[str] = Counter()
     media: Counter[str] = Counter()
@@ -147,9 +152,10 @@ def card_values(properties: list[Property], *, transcoded: bool = False
         if text is None:
             continue
         if prop.name in _NUMBERED:
-            fields = _numbered_fields(prop, text, labels.get(prop.group, "") if prop.group else "")
+            types = prop.types  # computed once for the label and the preference
+            fields = _numbered_fields(prop, text, labels.get(prop.group, "") if prop.group else "", types)
             if next(iter(fields.values())):
-                numbered.append((prop.name, fmt.preference(prop), index, fields))
+                numbered.append((prop.name, fmt.preference(prop, types), index, fields))
         elif prop.name in ("N", "ORG"):
             parts = [fmt.one_line(fmt.unescape(part)) for part in fmt.split_escaped(text, ";")]
             if any(parts):
@@ -201,6 +207,11 @@ def _first_of_each_altid(properties: list[Property]) -> list[Property]:
 
 def _decoded(prop: Property, transcoded: bool) -> tuple[str | None, str | None]:
     """Return the property's value as text (``None`` when it cannot be had), and a problem if guessed."""
+    if not prop.params:  # most properties: no encoding, no CHARSET, and (nearly always) UTF-8
+        try:
+            return prop.value.decode("utf-8").replace("\r\n", "\n"), None
+        except UnicodeDecodeError:
+            pass
     if prop.encoding in ("B", "BASE64"):
         return _base64_text(prop)
     if prop.encoding == "QUOTED-PRINTABLE":
@@ -238,13 +249,13 @@ def _column(name: str) -> str:
     return "X-ABShowAs" if name == "X-ABSHOWAS" else name
 
 
-def _numbered_fields(prop: Property, text: str, apple_label: str) -> dict[str, str]:
+def _numbered_fields(prop: Property, text: str, apple_label: str, types: tuple[str, ...]) -> dict[str, str]:
     """Return the fields of one numbered value (``Value`` or ``Formatted`` first, then ``Label``/``Type``)."""
     plain = fmt.unescape(text).strip()
     if prop.name == "ADR":
-        return {"Formatted": fmt.address(text, prop), "Label": fmt.label(prop, apple_label)}
+        return {"Formatted": fmt.address(text, prop), "Label": fmt.label(prop, apple_label, types)}
     if prop.name == "X-SOCIALPROFILE":
-        kinds = [kind for kind in prop.types if kind.upper() != "PREF"]
+        kinds = [kind for kind in types if kind.upper() != "PREF"]
         # Apple writes the handle in x-user= when the value is only "x-apple:handle".
         user = prop.param("X-USER")
         value = user.strip() if user and (not plain or plain.lower().startswith("x-apple:")) else plain
@@ -255,7 +266,7 @@ def _numbered_fields(prop: Property, text: str, apple_label: str) -> dict[str, s
     value = {"EMAIL": fmt.email, "TEL": fmt.telephone}.get(prop.name, str)(plain)
     if prop.name == "X-ABDATE":
         value = fmt.date(text, prop)
-    return {"Value": value, "Label": fmt.label(prop, apple_label)}
+    return {"Value": value, "Label": fmt.label(prop, apple_label, types)}
 
 
 def _number(numbered: list[tuple[str, int, int, dict[str, str]]]) -> dict[str, str]:

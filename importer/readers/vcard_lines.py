@@ -14,7 +14,7 @@ import codecs
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 CHUNK_SIZE = 1 << 16
 
@@ -22,6 +22,9 @@ CHUNK_SIZE = 1 << 16
 _TERMINATOR = re.compile(rb"\r*\n|\r")
 _BEGIN = re.compile(rb"\s*BEGIN\s*:\s*VCARD\s*", re.IGNORECASE)
 _END = re.compile(rb"\s*END\s*:\s*VCARD\s*", re.IGNORECASE)
+# What a BEGIN:VCARD / END:VCARD line can start with (the empty line's b"" is "in" any bytes: harmless).
+_MAY_BEGIN = b"Bb \t\n\r\x0b\x0c"
+_MAY_END = b"Ee \t\n\r\x0b\x0c"
 # vCard 2.1 AGENT: an empty value, the embedded card follows on the next lines.
 _AGENT_ALONE = re.compile(rb"(?:[A-Za-z0-9_-]+\.)?AGENT(?:;[^:]*)?:\s*", re.IGNORECASE)
 # group.NAME;param=value;param="quoted: ; ,": (quoted parameter values may hold ; : and ,)
@@ -37,8 +40,9 @@ _PLAIN_PROPERTY = re.compile(rb"(?:[A-Za-z0-9_-]+\.)?(?:" + _KNOWN_NAMES + rb"|X
 _FOLD_WIDTH = 72
 
 
-@dataclass(frozen=True, slots=True)
-class PhysicalLine:
+# The line and property values are NamedTuples, not frozen dataclasses: a file holds hundreds of thousands
+# of them, and a frozen dataclass's __init__ costs twice as much (one object.__setattr__ per field).
+class PhysicalLine(NamedTuple):
     """One line of the file as written: its 1-based number, its bytes, and the terminator it ended with."""
 
     number: int
@@ -55,8 +59,7 @@ class RawCard:
     ended: bool
 
 
-@dataclass(frozen=True, slots=True)
-class LogicalLine:
+class LogicalLine(NamedTuple):
     """One unfolded property line (``NAME;params:value``) and the physical line it started on."""
 
     number: int
@@ -126,17 +129,31 @@ def physical_lines(chunks: Iterable[bytes]) -> Iterator[PhysicalLine]:
     for chunk in _with_end(chunks):
         final = chunk is None
         buffer += chunk or b""
+        data = bytes(buffer)  # slicing bytes copies once; slicing the bytearray would copy twice
         start = 0
         while True:
-            match = _TERMINATOR.search(buffer, scan)
+            # The usual line ends in LF or CR LF: found with two finds, no regex. A CR anywhere else (classic
+            # Mac, or CRs at the end of the chunk that may yet be CR CR LF) takes the general way below.
+            lf = data.find(b"\n", scan)
+            if lf >= 0:
+                cr = data.find(b"\r", scan, lf)
+                if cr < 0 or data.count(b"\r", cr, lf) == lf - cr:
+                    number += 1
+                    if cr < 0:
+                        yield PhysicalLine(number, data[start:lf], b"\n")
+                    else:
+                        yield PhysicalLine(number, data[start:cr], b"\r\n" if cr == lf - 1 else data[cr:lf + 1])
+                    start = scan = lf + 1
+                    continue
+            match = _TERMINATOR.search(data, scan)
             if match is None:
-                scan = len(buffer)
+                scan = len(data)
                 break
             if not final and match.group() == b"\r" and _only_crs_from(buffer, match.start()):
                 scan = match.start()  # CRs up to the end of the chunk may yet be CR CR LF: wait
                 break
             number += 1
-            yield PhysicalLine(number, bytes(buffer[start:match.start()]), match.group())
+            yield PhysicalLine(number, data[start:match.start()], match.group())
             start = scan = match.end()
         del buffer[:start]
         scan -= start
@@ -168,7 +185,7 @@ def split_cards(lines: Iterable[PhysicalLine]) -> Iterator[RawCard]:
     agent_pending = False
     for line in lines:
         text = line.content
-        if _BEGIN.fullmatch(text):
+        if text[:1] in _MAY_BEGIN and _BEGIN.fullmatch(text):
             if current and agent_pending:
                 depth += 1
                 current.append(line)
@@ -184,8 +201,9 @@ def split_cards(lines: Iterable[PhysicalLine]) -> Iterator[RawCard]:
         stripped = text.strip()
         if not stripped or stripped.startswith(b"#"):
             continue
-        agent_pending = bool(_AGENT_ALONE.fullmatch(text))
-        if _END.fullmatch(text):
+        # cheap tests first: most lines neither end with ":" nor start like END
+        agent_pending = stripped.endswith(b":") and bool(_AGENT_ALONE.fullmatch(text))
+        if text[:1] in _MAY_END and _END.fullmatch(text):
             depth -= 1
             if depth == 0:
                 yield RawCard(current[0].number, tuple(current), ended=True)
@@ -204,24 +222,28 @@ def unfold(lines: Iterable[PhysicalLine]) -> tuple[list[LogicalLine], list[Physi
     """
     logical: list[LogicalLine] = []
     orphans: list[PhysicalLine] = []
-    current: bytearray | None = None
+    current: bytes | bytearray | None = None  # bytes until a continuation is glued on (rare)
     start = previous_length = 0
     quoted_printable = False
     for line in lines:
         text = line.content
         if current is not None and quoted_printable and current.rstrip(b" \t").endswith(b"=") \
                 and text.strip() and not _PLAIN_PROPERTY.match(text):
+            current = bytearray(current)
             del current[len(current.rstrip(b" \t")) - 1:]  # soft break: drop "=", join as is
             current += text
+        elif head := PROPERTY_START.match(text):
+            # (tested before blank, comment and indented lines: a property line starts with a name
+            # character, so it is none of those, and most lines are property lines)
+            if current is not None:
+                logical.append(LogicalLine(start, _drop_dangling_soft_break(current, quoted_printable)))
+            current, start = text, line.number
+            found = head.group()
+            quoted_printable = b";" in found and b"QUOTED-PRINTABLE" in found.upper()
         elif not text.strip() or text.lstrip().startswith(b"#"):
             continue
         elif current is not None and text[:1] in (b" ", b"\t"):
             current += text[1:]
-        elif head := PROPERTY_START.match(text):
-            if current is not None:
-                logical.append(LogicalLine(start, _drop_dangling_soft_break(current, quoted_printable)))
-            current, start = bytearray(text), line.number
-            quoted_printable = b"QUOTED-PRINTABLE" in head.group().upper()
         elif current is not None:
             current += (b"" if previous_length >= _FOLD_WIDTH else b"\n") + text
         else:
@@ -233,7 +255,7 @@ def unfold(lines: Iterable[PhysicalLine]) -> tuple[list[LogicalLine], list[Physi
     return logical, orphans
 
 
-def _drop_dangling_soft_break(value: bytearray, quoted_printable: bool) -> bytes:
+def _drop_dangling_soft_break(value: bytes | bytearray, quoted_printable: bool) -> bytes:
     """Return the finished line, without the ``=`` of a quoted-printable value that ended on a soft break."""
     trimmed = bytes(value).rstrip(b" \t") if quoted_printable else bytes(value)
     if quoted_printable and trimmed.endswith(b"="):
@@ -258,8 +280,7 @@ _CARET = re.compile(r"\^(.)")
 _CARET_CHARS = {"n": "\n", "'": '"', "^": "^"}
 
 
-@dataclass(frozen=True, slots=True)
-class Property:
+class Property(NamedTuple):
     """One parsed property: group (lower case, "" when none), NAME (upper case), parameters, raw value.
 
     `params` holds ``(NAME, value)`` pairs in file order, parameter names upper-cased and values with
@@ -305,9 +326,12 @@ def parse_property(line: LogicalLine) -> Property | None:
     if head is None:
         return None
     before_colon = head.group()[:-1].decode("utf-8", "replace")
+    if ";" not in before_colon:  # no parameters: most properties
+        group, _, name = before_colon.rpartition(".")
+        return Property(line.number, group.lower(), name.upper(), (), line.text[head.end():])
     parts = _split_outside_quotes(before_colon, ";")
     group, _, name = parts[0].rpartition(".")
-    params = tuple(_parse_param(part) for part in parts[1:] if part.strip())
+    params = tuple(_parse_param(part) for part in parts[1:] if part.strip()) if len(parts) > 1 else ()
     return Property(line.number, group.lower(), name.upper(), params, line.text[head.end():])
 
 

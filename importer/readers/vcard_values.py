@@ -63,29 +63,37 @@ def split_escaped(text: str, separator: str) -> list[str]:
 
 def one_line(text: str) -> str:
     """Return `text` with its lines stripped and joined with ", " (Google puts a whole address in a street)."""
+    if text.isprintable():  # no line break of any kind (they are all unprintable): one line
+        return text.strip()
     return ", ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
-def preference(prop: Property) -> int:
-    """Return the rank that sorts preferred values first: ``PREF=n`` gives n, TYPE=pref or bare PREF 1."""
+def preference(prop: Property, types: tuple[str, ...] | None = None) -> int:
+    """Return the rank that sorts preferred values first: ``PREF=n`` gives n, TYPE=pref or bare PREF 1.
+
+    `types` is ``prop.types`` when the caller has it already.
+    """
     pref = prop.param("PREF")
     if pref is not None:
         return int(pref) if pref.strip().isdigit() else 1
-    return 1 if "PREF" in (kind.upper() for kind in prop.types) else NOT_PREFERRED
+    return 1 if "PREF" in (prop.types if types is None else types) else NOT_PREFERRED
 
 
-def label(prop: Property, apple_label: str) -> str:
-    """Return the label of an email, phone, address...: Apple's group label, else one from TYPE, else ""."""
+def label(prop: Property, apple_label: str, types: tuple[str, ...] | None = None) -> str:
+    """Return the label of an email, phone, address...: Apple's group label, else one from TYPE, else "".
+
+    `types` is ``prop.types`` when the caller has it already.
+    """
     if apple_label:
         return apple_label
-    types = [kind for kind in prop.types if kind]
-    upper = {kind.upper() for kind in types}
+    kinds = [kind for kind in (prop.types if types is None else types) if kind]
+    upper = {kind.upper() for kind in kinds}
     if "FAX" in upper:
         return "Home Fax" if "HOME" in upper else "Work Fax" if "WORK" in upper else "Fax"
     for kind, name in _TYPE_LABELS:
         if kind in upper:
             return name
-    custom = [kind for kind in types if kind.upper() not in _TECHNICAL_TYPES]
+    custom = [kind for kind in kinds if kind.upper() not in _TECHNICAL_TYPES]
     return re.sub(r"^[Xx]-", "", custom[0]) if custom else ""
 
 
