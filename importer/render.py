@@ -70,8 +70,8 @@ def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND,
         out.append(f"merged: {summary.merged} {were} the same person as another and merged into one "
                    "contact (--no-merge keeps them apart):")
         out += [f"  {m}" for m in summary.merges[:examples * 2]]
-        if len(summary.merges) > examples * 2:
-            out.append(f"  … and {len(summary.merges) - examples * 2} more (all of them: --json)")
+        if summary.merge_groups > examples * 2:
+            out.append(f"  … and {summary.merge_groups - examples * 2} more (all of them: --json)")
     if summary.sample:
         out += ["", f"First {len(summary.sample)} contacts:", contact_rows(summary.sample)]
     if summary.fields:
@@ -123,8 +123,9 @@ def column_lines(summary: Summary) -> list[str]:
 def notice_lines(notices: Iterable[Notice], kinds: Any, examples: int) -> list[str]:
     """Returns the notices grouped by kind, a few examples each with file:line and column."""
     grouped: dict[str, list[Notice]] = defaultdict(list)
-    for n in notices:
-        grouped[n.kind].append(n)
+    for n in notices:  # only the examples are kept: there may be a hundred thousand notices
+        if len(grouped[n.kind]) < examples:
+            grouped[n.kind].append(n)
     out = []
     for kind, count in kinds.most_common():
         out.append(f"  {kind} ({count}):")
