@@ -387,15 +387,19 @@ def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                   f"{len(plan.kept_edited)} edited in Dex since (kept; --force deletes them too), "
                   f"{len(plan.already_gone)} already gone, {len(plan.kept_unknown)} kept (cannot tell)",
                   file=out)
+            # an undo that deletes nothing is still recorded as ended, not left looking interrupted
+            kept = {"deleted": 0, "kept": len(created)}
             if not plan.delete_ids:
+                journal.finish(kept, stopped="nothing to delete")
                 return ExitCode.OK
-            if not args.yes:
-                if sys.stdin is None or not sys.stdin.isatty():
-                    raise UsageError("undo deletes contacts: confirm with --yes (no terminal to ask on)")
-                if input(f"Delete {len(plan.delete_ids)} contacts from Dex? [y/N] ").strip().lower() \
-                        not in ("y", "yes"):
-                    print(f"{PROG}: nothing deleted", file=err)
-                    return ExitCode.OK
+            if not args.yes and (sys.stdin is None or not sys.stdin.isatty()):
+                journal.finish(kept, stopped="not confirmed")
+                raise UsageError("undo deletes contacts: confirm with --yes (no terminal to ask on)")
+            if not args.yes and input(f"Delete {len(plan.delete_ids)} contacts from Dex? [y/N] ").strip() \
+                    .lower() not in ("y", "yes"):
+                journal.finish(kept, stopped="cancelled")
+                print(f"{PROG}: nothing deleted", file=err)
+                return ExitCode.OK
             result = run_undo(client, plan)
             journal.forget_created(result.deleted)
             journal.finish({"deleted": len(result.deleted), "kept": len(created) - len(result.deleted)})

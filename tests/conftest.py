@@ -64,5 +64,8 @@ def sandbox_client(dex_sandbox: SandboxServer) -> Iterator[DexClient]:
 
 @pytest.fixture(autouse=True)
 def _journals_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keeps every test's run journals (the user's data folder) out of the real home folder."""
+    """Keeps every test's run journals (the user's data folder) out of the real home folder, and a real
+    Dex key or URL in the developer's environment out of the tests: they talk to 127.0.0.1 only."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
+    monkeypatch.delenv("DEX_API_KEY", raising=False)
+    monkeypatch.delenv("DEX_API_URL", raising=False)
