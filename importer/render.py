@@ -186,7 +186,8 @@ def import_text(result: ImportResult, *, api_url: str) -> str:
         shown[0] += f" records as {result.contacts_created} contacts ({merged} merged)"
     out = [f"Imported into {api_url}: " + " · ".join(shown) + f" · {result.seconds:.1f} s"]
     if result.stopped:
-        out.append(f"Stopped early: {result.stopped}")
+        out.append(f"Stopped early: {result.stopped}. Run the same command again to finish: the journal "
+                   "remembers what was sent, and nothing is created twice.")
     for merge in result.summary.merges[:EXAMPLES_PER_KIND]:
         out.append(f"  merged: {merge}")
     problems = [r for r in result.records if r.status in ("failed", "unknown")
