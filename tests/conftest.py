@@ -14,6 +14,7 @@ import pytest
 
 from importer.client import DexClient
 from importer.sandbox import Faults, SandboxServer, VirtualTime, serve
+from tests.helpers import Ticker
 
 SANDBOX_TEST_KEY = "dex_test_4f1c9a7e2b"
 
@@ -53,6 +54,19 @@ def dex_sandbox_factory(virtual_time: VirtualTime) -> Iterator[Callable[..., San
 def dex_sandbox(dex_sandbox_factory: Callable[..., SandboxServer]) -> SandboxServer:
     """Return a well-behaved sandbox (no faults) on 127.0.0.1 port 0."""
     return dex_sandbox_factory()
+
+
+@pytest.fixture
+def server(dex_sandbox_factory: Callable[..., SandboxServer]) -> SandboxServer:
+    """Return a sandbox whose clock moves one second on every write, so created_at and updated_at differ."""
+    return dex_sandbox_factory(now=Ticker())
+
+
+@pytest.fixture
+def dex(server: SandboxServer) -> Iterator[DexClient]:
+    """Return a DexClient with the right key for `server`."""
+    with DexClient(SANDBOX_TEST_KEY, api_url=server.url, timeout=10) as client:
+        yield client
 
 
 @pytest.fixture

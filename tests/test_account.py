@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -11,19 +10,6 @@ from importer.account import AccountIndex, Match, fetch_full, missing_fields
 from importer.client import DexClient
 from importer.model import Contact
 from importer.sandbox import SandboxServer
-from tests.conftest import SANDBOX_TEST_KEY
-from tests.helpers import Ticker
-
-
-@pytest.fixture
-def server(dex_sandbox_factory: Callable[..., SandboxServer]) -> SandboxServer:
-    return dex_sandbox_factory(now=Ticker())
-
-
-@pytest.fixture
-def dex(server: SandboxServer) -> Iterator[DexClient]:
-    with DexClient(SANDBOX_TEST_KEY, api_url=server.url, timeout=10) as client:
-        yield client
 
 
 def email(address: str) -> dict[str, Any]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
 from importer.client import DexClient
 from importer.sandbox import SandboxServer
@@ -18,19 +17,6 @@ from importer.undo import (
     plan_undo,
     run_undo,
 )
-from tests.conftest import SANDBOX_TEST_KEY
-from tests.helpers import Ticker
-
-
-@pytest.fixture
-def server(dex_sandbox_factory: Callable[..., SandboxServer]) -> SandboxServer:
-    return dex_sandbox_factory(now=Ticker())
-
-
-@pytest.fixture
-def dex(server: SandboxServer) -> Iterator[DexClient]:
-    with DexClient(SANDBOX_TEST_KEY, api_url=server.url, timeout=10) as client:
-        yield client
 
 
 def journal(answer: list[dict[str, Any]]) -> list[CreatedContact]:

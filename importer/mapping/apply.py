@@ -84,9 +84,9 @@ class _Work:
                 if value.casefold() in held:
                     covered.append(col)
                 else:
-                    shown = value if len(value) <= 40 else value[:39] + "…"
-                    self.note(col, "unused-alternative", f"{target}: {shown!r} not imported: {column!r} "
-                              f"already gave the {target}; map this column on its own to keep it")
+                    self.note(col, "unused-alternative",
+                              f"{target}: {_shorten(value)!r} not imported: {column!r} already gave the "
+                              f"{target}; map this column on its own to keep it")
         return tuple(covered)
 
 
@@ -319,10 +319,8 @@ def _unmapped(w: _Work, compiled: Compiled) -> None:
     for column, value in w.values.items():
         if column in compiled.referenced or column in compiled.ignored or not value.strip():
             continue
-        shown = clean_text(value)
-        shown = shown if len(shown) <= 40 else shown[:39] + "…"
         w.note(column, "unmapped-column",
-               f"column {column!r} is not in the mapping: {shown!r} not imported; map it "
+               f"column {column!r} is not in the mapping: {_shorten(clean_text(value))!r} not imported; map it "
                "(for example under notes) or list it under ignore")
 
 
@@ -338,3 +336,7 @@ def _identifying_values(contact: Contact) -> str:
     phones = [p["phone_number"] for p in contact.get("contact_phone_numbers", [])]
     return ", ".join((emails + phones)[:2])
 
+
+def _shorten(text: str, width: int = 40) -> str:
+    """Returns `text` cut to `width` characters with an ellipsis, for quoting a value in a notice."""
+    return text if len(text) <= width else text[: width - 1] + "…"
