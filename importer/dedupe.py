@@ -13,34 +13,81 @@ from __future__ import annotations
 
 import tempfile
 from array import array
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 BUCKETS = 256     # a bucket read back holds 1/256 of the keys: about 10,000 for a million records
 _FLUSH = 1024     # int64 values buffered per bucket (four per key) before they go to the file
 _ITEM = 4          # hash 1, hash 2, position, the key's index among its record's keys
+# A join packed in one int: position << _POSITION | key index << _INDEX | first position (each under 2**40)
+_INDEX = 40
+_POSITION = 80
+_LOW = (1 << 40) - 1
 
 
 @dataclass(frozen=True)
 class Groups:
-    """Records joined into groups of two or more: each such position's leader (its group's first record),
-    and each leader's group size. A record in neither is alone (memory holds only the merged records).
+    """Records joined into groups of two or more, as flat arrays of 64-bit integers: eight bytes per merged
+    record per array, nothing for a record that is alone (a dict of them took about 700 bytes per merged
+    record: a fifth of the memory of a million-row preview).
 
-    `reasons` holds, for a leader, ``(position, index)`` of the key that first joined its group: the
-    `index`-th dedupe key of the record at `position`.
+    `members` are the merged records' positions, ascending; for ``members[i]``, `leaders` ``[i]`` is its
+    group's first record, `sizes` ``[i]`` its group's size, and `starts` ``[i]`` where its group begins in
+    `order`, which lists the members group by group (in order of their leaders), each group ascending.
+    `reasons` holds two numbers per member, ``(position, index)`` of the key that first joined the group
+    when the member is its leader (the `index`-th dedupe key of the record at `position`), else ``(-1, -1)``.
     """
 
-    leaders: dict[int, int]
-    sizes: dict[int, int]
-    reasons: dict[int, tuple[int, int]]
+    members: array[int]
+    leaders: array[int]
+    sizes: array[int]
+    starts: array[int]
+    order: array[int]
+    reasons: array[int]
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def find(self, position: int) -> int | None:
+        """Returns the index of `position` in `members`, None when the record is alone."""
+        i = bisect_left(self.members, position)
+        return i if i < len(self.members) and self.members[i] == position else None
 
     def leader(self, position: int) -> int:
         """Returns the first record of the group of `position` (itself when it is alone)."""
-        return self.leaders.get(position, position)
+        i = self.find(position)
+        return position if i is None else self.leaders[i]
 
     def size(self, position: int) -> int:
         """Returns how many records the group of `position` holds."""
-        return self.sizes.get(self.leader(position), 1)
+        i = self.find(position)
+        return 1 if i is None else self.sizes[i]
+
+    def group(self, i: int) -> array[int]:
+        """Returns the positions of the group of ``members[i]``, ascending."""
+        start = self.starts[i]
+        return self.order[start:start + self.sizes[i]]
+
+    def is_last(self, i: int) -> bool:
+        """Returns whether ``members[i]`` is the last record of its group (where the merged contact stands)."""
+        return self.order[self.starts[i] + self.sizes[i] - 1] == self.members[i]
+
+    def reason(self, leader: int) -> tuple[int, int] | None:
+        """Returns ``(position, index)`` of the key that first joined the group led by `leader`, if any."""
+        i = self.find(leader)
+        if i is None or self.reasons[2 * i] < 0:
+            return None
+        return self.reasons[2 * i], self.reasons[2 * i + 1]
+
+    def in_order(self) -> Iterator[array[int]]:
+        """Yields every group's positions, ascending, in order of their leaders."""
+        start = 0
+        while start < len(self.order):
+            size = self.sizes[bisect_left(self.members, self.order[start])]
+            yield self.order[start:start + size]
+            start += size
 
 
 class KeyIndex:
@@ -68,7 +115,9 @@ class KeyIndex:
 
     def groups(self) -> Groups:
         """Returns the groups of the records added, joined wherever two records share a key."""
-        joins: list[tuple[int, int, int]] = []  # (position, key index, first position with that key)
+        # (position, key index, first position with that key), packed into one int so that a million-row
+        # file's joins take a few MB (a tuple each took three times as much); sorting them sorts by position
+        joins: list[int] = []
         for bucket in range(BUCKETS):
             items = self._bucket(bucket)
             first: dict[tuple[int, int], int] = {}
@@ -76,20 +125,38 @@ class KeyIndex:
                 position = items[i + 2]
                 seen = first.setdefault((items[i], items[i + 1]), position)
                 if seen != position:
-                    joins.append((position, items[i + 3], seen))
+                    joins.append(position << _POSITION | items[i + 3] << _INDEX | seen)
+            del first
         joins.sort()
-        parent: dict[int, int] = {}  # only the records some join touched; any other is its own root
-        reasons: dict[int, tuple[int, int]] = {}
-        for position, index, other in joins:
-            a, b = _find(parent, other), _find(parent, position)
+        # the union-find runs over the records some join touched, numbered by rank (`members`)
+        members = array("q", sorted({j >> _POSITION for j in joins} | {j & _LOW for j in joins}))
+        parent = array("q", range(len(members)))
+        reasons = array("q", [-1]) * (2 * len(members))
+        for join in joins:
+            position, index, other = join >> _POSITION, join >> _INDEX & _LOW, join & _LOW
+            a = _find(parent, bisect_left(members, other))
+            b = _find(parent, bisect_left(members, position))
             if a != b:
-                parent[max(a, b)] = min(a, b)
-                reasons.setdefault(min(a, b), (position, index))
-        leaders = {p: _find(parent, p) for p in sorted(parent.keys() | parent.values())}
-        sizes: dict[int, int] = {}
-        for leader in leaders.values():
-            sizes[leader] = sizes.get(leader, 0) + 1
-        return Groups(leaders, sizes, reasons)
+                root = parent[max(a, b)] = min(a, b)  # the smaller rank is the earlier record: it leads
+                if reasons[2 * root] < 0:
+                    reasons[2 * root], reasons[2 * root + 1] = position, index
+        del joins
+        roots = array("q", (_find(parent, i) for i in range(len(members))))
+        counts = array("q", [0]) * len(members)
+        for root in roots:
+            counts[root] += 1
+        # groups in order of their leaders, each ascending: a stable sort of the ranks by their root
+        ranks = sorted(range(len(members)), key=roots.__getitem__)
+        order = array("q", (members[r] for r in ranks))
+        starts = array("q", [0]) * len(members)
+        for slot, rank in enumerate(ranks):
+            if roots[rank] == rank:  # a leader comes first in its group
+                starts[rank] = slot
+        del ranks
+        leaders = array("q", (members[root] for root in roots))
+        sizes = array("q", (counts[root] for root in roots))
+        starts = array("q", (starts[root] for root in roots))
+        return Groups(members, leaders, sizes, starts, order, reasons)
 
     def close(self) -> None:
         """Removes the bucket file."""
@@ -113,11 +180,9 @@ class KeyIndex:
         return items
 
 
-def _find(parent: dict[int, int], position: int) -> int:
-    """Returns the root of `position`, halving the path on the way (a position not in `parent` is a root)."""
-    up = parent.get(position, position)
-    while up != position:
-        above = parent.get(up, up)
-        parent[position] = above
-        position, up = above, parent.get(above, above)
-    return position
+def _find(parent: array[int], rank: int) -> int:
+    """Returns the root of `rank`, halving the path on the way."""
+    while parent[rank] != rank:
+        parent[rank] = parent[parent[rank]]
+        rank = parent[rank]
+    return rank

@@ -15,6 +15,7 @@ that lost to another.
 from __future__ import annotations
 
 import os
+from array import array
 from collections.abc import Iterator, Sequence
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -120,19 +121,12 @@ class Plan:
         spill, groups = self._spill, self._groups
         if spill is None or groups is None:
             return
-        leaders, sizes = groups.leaders, groups.sizes
-        waiting: dict[int, list[int]] = {}  # positions only: a group's records are fetched when it is complete
-        for position in range(len(spill)):
-            leader = leaders.get(position)
-            if leader is None:
+        for position, i in _scan(groups, len(spill)):
+            if i is None:
                 m = spill.read_at(position)
                 yield Planned(position, m.contact or {}, (m.record,), m.labels)
-                continue
-            group = waiting.setdefault(leader, [])
-            group.append(position)
-            if len(group) == sizes[leader]:
-                del waiting[leader]
-                yield merge_group([(spill.read_at(p), p) for p in group])
+            elif groups.is_last(i):  # a group's records are fetched when it is complete
+                yield merge_group([(spill.read_at(p), p) for p in groups.group(i)])
 
     def close(self) -> None:
         """Removes the spill files."""
@@ -224,26 +218,32 @@ def _reporting(opened: Sequence[OpenedFile], on_read: OnRead, total: int) -> lis
 
 
 def _recount_fields(summary: Summary, groups: Groups, fills: IntLog, filled: dict[tuple[str, ...], int],
-                    merged_fills: dict[int, int]) -> None:
+                    merged_fills: array[int]) -> None:
     """Sets the summary's field counts to those of the contacts, in the order `contacts()` yields them."""
-    leaders, sizes = groups.leaders, groups.sizes
     seen: dict[int, int] = {}  # field-set id -> contacts, in order of first appearance
-    remaining: dict[int, int] = {}
-    for position, fill in enumerate(fills):
-        leader = leaders.get(position)
-        if leader is not None:
-            left = remaining.get(leader, sizes[leader]) - 1
-            remaining[leader] = left
-            if left:
+    for (_, i), fill in zip(_scan(groups, len(fills)), fills):
+        if i is not None:
+            if not groups.is_last(i):
                 continue
-            del remaining[leader]
-            fill = merged_fills[leader]
+            fill = merged_fills[i]
         seen[fill] = seen.get(fill, 0) + 1
     names = {fill: keys for keys, fill in filled.items()}
     summary.fields.clear()
     for fill, contacts in seen.items():
         for key in names[fill]:
             summary.fields[key] += contacts
+
+
+def _scan(groups: Groups, count: int) -> Iterator[tuple[int, int | None]]:
+    """Yields ``(position, i)`` for positions 0..count-1: `i` its index in ``groups.members``, None if alone."""
+    members = groups.members
+    i, n = 0, len(members)
+    for position in range(count):
+        if i < n and members[i] == position:
+            yield position, i
+            i += 1
+        else:
+            yield position, None
 
 
 def merge_group(group: list[tuple[Mapped, int]]) -> Planned:
@@ -305,23 +305,22 @@ def _same_entry(key: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
     return bool(a == b)
 
 
-def _note_merges(plan: Plan, filled: dict[tuple[str, ...], int]) -> dict[int, int] | None:
+def _note_merges(plan: Plan, filled: dict[tuple[str, ...], int]) -> array[int] | None:
     """Records each merge in the plan and its notices in the summary, and counts contacts after merging.
 
-    Returns the field-set id of each merged contact by its leader, or None when nothing was merged.
+    Returns the field-set id of each merged contact at the index (in ``groups.members``) of its group's last
+    record, or None when nothing was merged.
     """
     groups, spill = plan._groups, plan._spill
     assert groups is not None and spill is not None
-    leaders, sizes = groups.leaders, groups.sizes
-    positions: dict[int, list[int]] = {}
-    for position, leader in leaders.items():  # in position order
-        if sizes[leader] > 1:
-            positions.setdefault(leader, []).append(position)
-    if not positions:
+    if not len(groups):
         return None
-    merged_fills: dict[int, int] = {}
+    merged_fills = array("q", [-1]) * len(groups)
     summary = plan.summary
-    for leader, members in positions.items():
+    merged = 0
+    for members in groups.in_order():
+        leader = members[0]
+        merged += len(members) - 1
         group = [spill.read_at(p) for p in members]
         refs = tuple((m.record.file, m.record.line) for m in group)
         merge = Merge(refs, _reason(groups, leader, dict(zip(members, group))))
@@ -337,17 +336,20 @@ def _note_merges(plan: Plan, filled: dict[tuple[str, ...], int]) -> dict[int, in
             summary.add_notice(notice)
         contact = merge_group(list(zip(group, members))).contact
         keys = tuple(k for k, v in contact.items() if v not in _EMPTY)
-        merged_fills[leader] = filled.setdefault(keys, len(filled))
-    summary.merged = sum(len(g) - 1 for g in positions.values())
+        last = groups.find(members[-1])
+        assert last is not None
+        merged_fills[last] = filled.setdefault(keys, len(filled))
+    summary.merged = merged
     summary.contacts -= summary.merged
     return merged_fills
 
 
 def _reason(groups: Groups, leader: int, members: dict[int, Mapped]) -> str:
     """Returns why the group of `leader` was joined: ``same email ann@example.com``, from its first join."""
-    if leader not in groups.reasons:
+    reason = groups.reason(leader)
+    if reason is None:
         return "same person"
-    position, index = groups.reasons[leader]
+    position, index = reason
     kind, text = dedupe_keys(members[position].contact or {})[index]
     return f"same {kind} {text.split(' ', 1)[0]}"
 

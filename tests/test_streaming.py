@@ -76,9 +76,29 @@ def test_groups_remember_only_the_merged_records() -> None:
         index.add(keys)
     groups = index.groups()
     index.close()
-    assert (groups.leaders, groups.sizes, groups.reasons) == ({0: 0, 3: 0, 4: 0}, {0: 3}, {0: (3, 1)})
+    assert (list(groups.members), list(groups.leaders), list(groups.sizes)) == ([0, 3, 4], [0, 0, 0], [3, 3, 3])
+    assert (groups.reason(0), groups.reason(3), groups.reason(1)) == ((3, 1), None, None)
     assert [groups.size(p) for p in range(5)] == [3, 1, 1, 3, 3]
     assert [groups.leader(p) for p in range(5)] == [0, 1, 2, 0, 0]
+    assert [list(g) for g in groups.in_order()] == [[0, 3, 4]]
+    assert [groups.is_last(i) for i in range(3)] == [False, False, True]
+
+
+def test_groups_chained_through_later_records_are_led_by_the_first() -> None:
+    # 0 and 2 share an email, 1 and 3 another, and 3 also has 2's phone-and-name: all four are one person,
+    # joined by record 3; a group that only starts later (5 with 4) stays apart and is listed after it
+    index = KeyIndex()
+    for keys in ([("email", "ann@example.com")], [("email", "bo@example.com")],
+                 [("email", "ann@example.com"), ("phone and name", "+12125550134 ann")],
+                 [("email", "bo@example.com"), ("phone and name", "+12125550134 ann")],
+                 [("LinkedIn handle", "cy")], [("LinkedIn handle", "cy")]):
+        index.add(keys)
+    groups = index.groups()
+    index.close()
+    assert [list(g) for g in groups.in_order()] == [[0, 1, 2, 3], [4, 5]]
+    assert [groups.leader(p) for p in range(6)] == [0, 0, 0, 0, 4, 4]
+    assert (groups.reason(0), groups.reason(4)) == ((2, 0), (5, 0))
+    assert [groups.is_last(i) for i in range(6)] == [False, False, False, True, False, True]
 
 
 def test_preview_json_of_a_merged_file_is_the_summary() -> None:
