@@ -25,6 +25,7 @@ _ITEM = 4          # hash 1, hash 2, position, the key's index among its record'
 _INDEX = 40
 _POSITION = 80
 _LOW = (1 << 40) - 1
+_HASH = (1 << 64) - 1
 
 
 @dataclass(frozen=True)
@@ -120,16 +121,15 @@ class KeyIndex:
         joins: list[int] = []
         for bucket in range(BUCKETS):
             items = self._bucket(bucket)
-            first: dict[tuple[int, int], int] = {}
+            first: dict[int, int] = {}  # both hashes as one int: a third of the memory of a tuple of two
             for i in range(0, len(items), _ITEM):
                 position = items[i + 2]
-                seen = first.setdefault((items[i], items[i + 1]), position)
+                seen = first.setdefault(items[i] << 64 | items[i + 1] & _HASH, position)
                 if seen != position:
                     joins.append(position << _POSITION | items[i + 3] << _INDEX | seen)
             del first
         joins.sort()
-        # the union-find runs over the records some join touched, numbered by rank (`members`)
-        members = array("q", sorted({j >> _POSITION for j in joins} | {j & _LOW for j in joins}))
+        members = _members(joins)  # the union-find runs over the records some join touched, by rank
         parent = array("q", range(len(members)))
         reasons = array("q", [-1]) * (2 * len(members))
         for join in joins:
@@ -142,19 +142,26 @@ class KeyIndex:
                     reasons[2 * root], reasons[2 * root + 1] = position, index
         del joins
         roots = array("q", (_find(parent, i) for i in range(len(members))))
-        counts = array("q", [0]) * len(members)
+        del parent
+        sizes = array("q", [0]) * len(members)
         for root in roots:
-            counts[root] += 1
-        # groups in order of their leaders, each ascending: a stable sort of the ranks by their root
-        ranks = sorted(range(len(members)), key=roots.__getitem__)
-        order = array("q", (members[r] for r in ranks))
+            sizes[root] += 1
+        # `order` lists the groups one after the other in order of their leaders (a root is the smallest
+        # rank of its group, so it comes before its members), each group ascending; arrays only, no sort
         starts = array("q", [0]) * len(members)
-        for slot, rank in enumerate(ranks):
-            if roots[rank] == rank:  # a leader comes first in its group
+        slot = 0
+        for rank, root in enumerate(roots):
+            if rank == root:
                 starts[rank] = slot
-        del ranks
+                slot += sizes[rank]
+        order = array("q", [0]) * len(members)
+        filled = array("q", starts)
+        for rank, root in enumerate(roots):
+            order[filled[root]] = members[rank]
+            filled[root] += 1
+        del filled
         leaders = array("q", (members[root] for root in roots))
-        sizes = array("q", (counts[root] for root in roots))
+        sizes = array("q", (sizes[root] for root in roots))
         starts = array("q", (starts[root] for root in roots))
         return Groups(members, leaders, sizes, starts, order, reasons)
 
@@ -178,6 +185,22 @@ class KeyIndex:
             items.frombytes(self._file.read(size))
         items.extend(self._buffers[bucket])
         return items
+
+
+def _members(joins: list[int]) -> array[int]:
+    """Returns every position the sorted, packed `joins` name (both sides), ascending, each once."""
+    later = array("q", (join >> _POSITION for join in joins))  # ascending: the joins are sorted by it
+    earlier = array("q", sorted(join & _LOW for join in joins))
+    members = array("q")
+    i = j = 0
+    while i < len(later) or j < len(earlier):
+        if j == len(earlier) or (i < len(later) and later[i] <= earlier[j]):
+            value, i = later[i], i + 1
+        else:
+            value, j = earlier[j], j + 1
+        if not members or members[-1] != value:
+            members.append(value)
+    return members
 
 
 def _find(parent: array[int], rank: int) -> int:

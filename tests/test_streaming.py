@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import sys
 from pathlib import Path
 
@@ -108,3 +109,41 @@ def test_preview_json_of_a_merged_file_is_the_summary() -> None:
     write_json(summary.as_dict(lazy=True), out)
     assert out.getvalue() == json.dumps(summary.as_dict(), ensure_ascii=False, indent=1) + "\n"
     assert (summary.merged, summary.merge_groups, json.loads(out.getvalue())["warnings_truncated"]) == (1, 1, 0)
+
+
+def test_groups_are_those_of_joining_record_by_record_in_memory() -> None:
+    # a few hundred records drawing keys from a small pool, so that groups chain and meet; the reference
+    # joins each record to the first holder of each of its keys, as a dict of every key would
+    rng = random.Random(7)
+    pool = [("email", f"p{n}@example.com") for n in range(300)] + [("LinkedIn handle", f"h{n}") for n in range(150)]
+    records = [rng.sample(pool, rng.choice((0, 1, 1, 1, 2))) for _ in range(400)]
+    index = KeyIndex()
+    for keys in records:
+        index.add(keys)
+    groups = index.groups()
+    index.close()
+
+    parent: dict[int, int] = {}
+    reasons: dict[int, tuple[int, int]] = {}
+    holder: dict[tuple[str, str], int] = {}
+
+    def root(p: int) -> int:
+        while parent.get(p, p) != p:
+            p = parent[p]
+        return p
+
+    for position, keys in enumerate(records):
+        for i, key in enumerate(keys):
+            a, b = root(holder.setdefault(key, position)), root(position)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+                reasons.setdefault(min(a, b), (position, i))
+    expected: dict[int, list[int]] = {}
+    for position in range(len(records)):
+        expected.setdefault(root(position), []).append(position)
+    merged = [members for members in expected.values() if len(members) > 1]
+    assert len(merged) > 10 and max(map(len, merged)) > 3  # the draw does chain groups
+    assert [list(g) for g in groups.in_order()] == merged
+    assert [groups.leader(p) for p in range(len(records))] == [root(p) for p in range(len(records))]
+    assert [groups.size(p) for p in range(len(records))] == [len(expected[root(p)]) for p in range(len(records))]
+    assert {m[0]: groups.reason(m[0]) for m in merged} == {m[0]: reasons[m[0]] for m in merged}
