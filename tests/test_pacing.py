@@ -1,0 +1,175 @@
+"""The pace alone, in virtual time: slow start, the cuts at 429s, the bucket fit, holding and probing."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from typing import Protocol
+
+import pytest
+
+from importer.pacing import Pacer, Slot, _Cycle, _fit, _fits
+from importer.sandbox import VirtualTime
+from importer.sandbox.faults import TokenBucket
+
+
+class Server(Protocol):
+    def take(self) -> float: ...
+
+
+class Window:
+    """A fixed-window counter (no token bucket): `limit` requests per `seconds`, counted afresh each window."""
+
+    def __init__(self, limit: int, seconds: float, clock: Callable[[], float]) -> None:
+        self.limit, self.seconds, self.clock = limit, seconds, clock
+        self.start, self.count = clock(), 0
+
+    def take(self) -> float:
+        """Return 0.0 when the request is counted, else the seconds until the window ends."""
+        now = self.clock()
+        if now - self.start >= self.seconds:
+            self.start += (now - self.start) // self.seconds * self.seconds
+            self.count = 0
+        if self.count < self.limit:
+            self.count += 1
+            return 0.0
+        return self.start + self.seconds - now
+
+
+def pacer(vt: VirtualTime, rate: float = 1.0) -> Pacer:
+    """Return a pace starting at `rate` on the virtual clock."""
+    return Pacer(rate=rate, min_rate=0.1, max_rate=1000, clock=vt.clock, sleep=vt.sleep)
+
+
+def drive(pace: Pacer, server: Server, vt: VirtualTime, seconds: float) -> Iterator[tuple[Slot, bool]]:
+    """Yield each request sent one at a time through `pace` for `seconds`, and whether `server` refused it
+    (the 429 waited out with its Retry-After in whole seconds, as the sandbox gives it)."""
+    started = vt.clock()
+    while vt.clock() - started < seconds:
+        slot = pace.wait()
+        assert slot is not None
+        wait = server.take()
+        if wait:
+            pace.throttled(slot, math.ceil(wait))
+        else:
+            pace.answered(slot)
+        yield slot, bool(wait)
+
+
+def tally(pace: Pacer, server: Server, vt: VirtualTime, seconds: float) -> tuple[int, int]:
+    """Return (accepted, refused) after `seconds` of `drive`."""
+    refused = [was for _, was in drive(pace, server, vt, seconds)]
+    return refused.count(False), refused.count(True)
+
+
+def test_slow_start_doubles_every_quarter_second_at_most_fourfold_per_answer(virtual_time: VirtualTime) -> None:
+    pace = pacer(virtual_time)
+    start = virtual_time.clock()
+    virtual_time.sleep(0.25)
+    pace.answered(Slot(start, True))
+    assert pace.rate == pytest.approx(2.0)
+    virtual_time.sleep(0.5)
+    pace.answered(Slot(start, False))  # the workers, not the pace, held it back: no growth
+    assert pace.rate == pytest.approx(2.0)
+    virtual_time.sleep(3.0)  # a long gap between answers still counts for half a second
+    pace.answered(Slot(start, True))
+    assert pace.rate == pytest.approx(8.0)
+
+
+def test_the_first_429_keeps_first_of_the_refused_pace_or_the_pace_it_started_at(
+        virtual_time: VirtualTime) -> None:
+    grown = pacer(virtual_time)
+    for _ in range(3):
+        virtual_time.sleep(0.5)
+        grown.answered(Slot(virtual_time.clock(), True))
+    assert grown.rate == pytest.approx(64.0)
+    grown.throttled(Slot(virtual_time.clock(), True, 64.0), 1.0)
+    assert grown.ceiling == 64.0 and grown.rate == pytest.approx(25.6)
+    # refused at 2/s, having started at 1/s: back to 1/s rather than 0.8/s
+    started = pacer(virtual_time)
+    virtual_time.sleep(0.25)
+    started.answered(Slot(virtual_time.clock(), True))
+    started.throttled(Slot(virtual_time.clock(), True, 2.0), 1.0)
+    assert started.ceiling == 2.0 and started.rate == pytest.approx(1.0)
+
+
+def test_a_429_within_three_requests_of_the_pause_halves_the_pace(virtual_time: VirtualTime) -> None:
+    pace = pacer(virtual_time, rate=10)
+    first = pace.wait()
+    assert first is not None
+    pace.throttled(first, 1.0)
+    assert pace.rate == pytest.approx(9.7)
+    slots = [pace.wait() for _ in range(3)]
+    assert slots[0] is not None and slots[0].start >= first.start + 1.0  # after the Retry-After pause
+    assert slots[-1] is not None
+    pace.throttled(slots[-1], 1.0)
+    assert pace.ceiling == pytest.approx(9.7) and pace.rate == pytest.approx(9.7 / 2)
+
+
+def test_one_cycle_leaves_the_bucket_open_and_two_of_different_shapes_pin_its_rate() -> None:
+    # a bucket of 3 tokens refilled at 2/s, full at 0: requests every 0.25 s, refused at 1.25 s
+    fast = _Cycle.of([0.0, 0.25, 0.5, 0.75, 1.0], 1.25, since=-math.inf, spent=0)
+    assert fast.held(2.0) == pytest.approx((3.0, 3.5))
+    assert fast.held(1.0) == pytest.approx((4.0, 4.75))  # 4 tokens at 1/s would do as well
+    assert _fits([fast], 1.0) and _fits([fast], 2.0)
+    low, high = _fit([fast], below=4.0, floor=0.1) or (0.0, 0.0)
+    assert low < 0.2 and high > 3.9  # anything under the refused pace
+    # then, after a pause of 2 s (full again), every 1/3 s: 7 taken, the 8th refused
+    slow = _Cycle.of([3.25 + k / 3 for k in range(7)], 3.25 + 7 / 3, since=1.25, spent=0)
+    assert not _fits([fast, slow], 1.0) and _fits([fast, slow], 2.0)
+    low, high = _fit([fast, slow], below=4.0, floor=0.1) or (0.0, 0.0)
+    assert low <= 2.0 <= high < 2.5
+
+
+@pytest.mark.parametrize(("limit", "burst"), [(5, 2), (20, 5), (1, 1), (50, 13), (20, 20), (2, 1)])
+def test_the_fit_finds_a_token_bucket_within_a_few_429s(virtual_time: VirtualTime, limit: float,
+                                                        burst: int) -> None:
+    pace = pacer(virtual_time)
+    refused = sum(was for _, was in drive(pace, TokenBucket(limit, burst, clock=virtual_time.clock),
+                                          virtual_time, 60))
+    assert refused <= 5
+    # the ceiling never leaves the real rate out; the pace holds within a few percent of it
+    assert pace.ceiling is not None and limit <= pace.ceiling < limit * 1.03
+    assert limit * 0.97 < pace.rate < limit * 1.01
+
+
+def test_a_burst_bigger_than_a_pause_refills_is_not_met_again_and_again(virtual_time: VirtualTime) -> None:
+    # 10 tokens at 3/s: after a 1 s Retry-After the bucket holds about 3 tokens, not 10
+    accepted, refused = tally(pacer(virtual_time), TokenBucket(3, 10, clock=virtual_time.clock), virtual_time, 120)
+    assert accepted >= 0.95 * 3 * 120
+    assert refused <= 6
+
+
+def test_a_fixed_window_counter_fits_no_bucket_and_is_still_paced(virtual_time: VirtualTime) -> None:
+    accepted, refused = tally(pacer(virtual_time), Window(50, 10, virtual_time.clock), virtual_time, 300)
+    assert accepted >= 0.9 * 5 * 300
+    assert refused < 0.05 * (accepted + refused)
+
+
+def test_the_pace_holds_under_the_ceiling_then_finds_a_raised_limit(virtual_time: VirtualTime) -> None:
+    pace = pacer(virtual_time)
+    bucket = TokenBucket(10, 3, clock=virtual_time.clock)
+    tally(pace, bucket, virtual_time, 60)
+    assert next(was for _, was in drive(pace, bucket, virtual_time, 600) if was)  # a 429 just now
+    ceiling = pace.ceiling
+    assert ceiling is not None and 10 <= ceiling < 10.3
+    raised = TokenBucket(20, 5, clock=virtual_time.clock)
+    started = virtual_time.clock()
+    above = None
+    for slot, _ in drive(pace, raised, virtual_time, 300):
+        if slot.start - started < 55:  # less than a minute since that 429: it holds
+            assert pace.rate <= ceiling * 0.99 + 1e-9
+        if above is None and pace.rate > 15:
+            above = slot.start - started
+    assert above is not None and above < 240
+    assert pace.rate > 19
+
+
+def test_wait_never_sleeps_a_negative_time() -> None:
+    # the clock moves 0.4 s between reading it in take() and in wait(): past the slot's time
+    ticks = iter([0.0, 0.0, 0.1, 0.6, 0.7])
+    slept: list[float] = []
+    pace = Pacer(rate=2, min_rate=0.1, max_rate=10, clock=lambda: next(ticks), sleep=slept.append)
+    assert pace.wait() is not None
+    assert pace.wait() is not None
+    assert slept == [0.0]
