@@ -106,15 +106,36 @@ class Pickles:
 
 
 class Spill(Pickles):
-    """Mapped records on disk: `append` them while reading, then `read_at` any position."""
+    """Mapped records on disk: `append` them while reading, then `read_at` any position.
+
+    A record's cells are written as a tuple, with the number of their column names in a small table: a
+    CSV file's rows all have the same columns, and pickling the names with every row cost three times as
+    much as the values (a 40-column Google row: 17 µs against 6). Past `_COLUMN_SETS` different sets of
+    columns (vCards name their properties card by card) the cells go as they are.
+    """
+
+    _COLUMN_SETS = 256
+
+    def __init__(self, prefix: str = "dex-import-plan-") -> None:
+        super().__init__(prefix)
+        self._numbers: dict[tuple[str, ...], int] = {}
+        self._columns: list[tuple[str, ...]] = []
 
     def append(self, m: Mapped) -> None:
         """Writes the record, contact and labels of `m` at the end of the spill."""
-        self.add((*record_state(m.record), m.contact, m.labels))
+        file, line, values, raw, notices = record_state(m.record)
+        columns = tuple(values)
+        number = self._numbers.get(columns)
+        if number is None and len(self._columns) < self._COLUMN_SETS:
+            number = self._numbers[columns] = len(self._columns)
+            self._columns.append(columns)
+        cells = values if number is None else (number, tuple(values.values()))
+        self.add((file, line, cells, raw, notices, m.contact, m.labels))
 
     def read_at(self, position: int) -> Mapped:
         """Returns the record at `position`; reading the positions in order reads the file in order."""
-        file, line, values, raw, notices, contact, labels = self.load(position)
+        file, line, cells, raw, notices, contact, labels = self.load(position)
+        values = cells if isinstance(cells, dict) else dict(zip(self._columns[cells[0]], cells[1]))
         return Mapped(record_from((file, line, values, raw, notices)), contact, labels=labels)
 
 

@@ -14,7 +14,9 @@ from importer.dedupe import KeyIndex
 from importer.model import Notice
 from importer.pipeline import ReadOptions
 from importer.preview import Summary, preview, write_json
-from importer.spill import IntLog, Pickles, SpilledList
+from importer.mapping.apply import Mapped
+from importer.model import Record
+from importer.spill import IntLog, Pickles, Spill, SpilledList
 
 
 def test_int_log_reads_back_in_order_and_by_index_across_its_buffer() -> None:
@@ -147,3 +149,25 @@ def test_groups_are_those_of_joining_record_by_record_in_memory() -> None:
     assert [groups.leader(p) for p in range(len(records))] == [root(p) for p in range(len(records))]
     assert [groups.size(p) for p in range(len(records))] == [len(expected[root(p)]) for p in range(len(records))]
     assert {m[0]: groups.reason(m[0]) for m in merged} == {m[0]: reasons[m[0]] for m in merged}
+
+
+def test_spill_gives_back_every_record_whatever_its_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    # rows of one file share their columns (written once); a ragged row and vCards' own columns do not, and
+    # past the table's size the cells are written as they are
+    monkeypatch.setattr(Spill, "_COLUMN_SETS", 2)
+    notice = Notice("a.csv", 3, "Phone", "invalid-phone", "bad")
+    records = [Record("a.csv", 2, {"Name": "Ann Example", "Phone": ""}, "Ann Example,"),
+               Record("a.csv", 3, {"Name": "Bo Example", "Phone": "555-0199"}, "Bo Example,555-0199", (notice,)),
+               Record("a.csv", 4, {"Name": "Cy Example", "Phone": "", "_extra_1": "x"}, "Cy Example,,x"),
+               Record("b.vcf", 1, {"FN": "Di Example", "EMAIL": "di@example.com"}, "BEGIN:VCARD..."),
+               Record("a.csv", 5, {"Name": "Ed Example", "Phone": "555-0100"}, "Ed Example,555-0100")]
+    spill = Spill()
+    try:
+        for n, record in enumerate(records):
+            spill.append(Mapped(record, {"full_name": record.values.get("Name") or "Di"}, labels=(f"l{n}",)))
+        back = [spill.read_at(p) for p in (4, 0, 3, 1, 2)]
+    finally:
+        spill.close()
+    assert [m.record for m in back] == [records[p] for p in (4, 0, 3, 1, 2)]
+    assert [list(m.record.values) for m in back] == [list(records[p].values) for p in (4, 0, 3, 1, 2)]
+    assert [m.labels for m in back] == [("l4",), ("l0",), ("l3",), ("l1",), ("l2",)]
