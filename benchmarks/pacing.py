@@ -1,12 +1,13 @@
 """Benchmark the upload against a rate-limited sandbox in real time: how close to the limit, how many 429s.
 
-    .venv/bin/python benchmarks/pacing.py            # about 2.5 minutes
-    .venv/bin/python benchmarks/pacing.py --quick    # about 40 seconds, rougher figures
+    .venv/bin/python benchmarks/pacing.py            # about 3.5 minutes
+    .venv/bin/python benchmarks/pacing.py --quick    # about 1 minute, rougher figures
 
-For each rate limit (an honest token bucket: `limit` requests/s, `burst` tokens) with 100 ms of latency, it
-sends contacts with the importer's default pacing (which starts at 1 request/s and must find the limit
-itself) and prints requests/s against the limit, contacts/s as a share of the ideal (limit x batch size), and
-the share of requests answered 429; "steady" leaves out the first 10 s (the slow start). Then, with no rate
+For each rate limit (an honest token bucket: `limit` requests/s, `burst` tokens; or a fixed window: at most
+`limit` requests in each second, counted afresh) with 100 ms of latency, it sends contacts with the
+importer's default pacing (which starts at 1 request/s and must find the limit itself) and prints
+requests/s against the limit, contacts/s as a share of the ideal (limit x batch size), and the share of
+requests answered 429; "steady" leaves out the first 10 s (the slow start). Then, with no rate
 limit (the pace starting at its top, so that only the workers decide), how the time scales with
 --concurrency.
 """
@@ -77,14 +78,17 @@ def upload(faults: Faults, contacts: int, *, batch_size: int, concurrency: int,
         server.close()
 
 
-def rate_limited(limit: float, burst: int, seconds: float, *, batch_size: int, concurrency: int) -> str:
-    """Return a table row for an upload meant to take about `seconds` at the limit."""
+def rate_limited(limit: float, seconds: float, *, burst: int | None = None, window: float | None = None,
+                 batch_size: int, concurrency: int) -> str:
+    """Return a table row for an upload meant to take about `seconds` at the limit (a token bucket holding
+    `burst`, or a fixed window of `window` seconds)."""
     contacts = int(limit * seconds) * batch_size
-    f = upload(Faults(rate_limit=limit, burst=burst, latency_ms=100), contacts, batch_size=batch_size,
-               concurrency=concurrency)
+    f = upload(Faults(rate_limit=limit, burst=burst, window=window, latency_ms=100), contacts,
+               batch_size=batch_size, concurrency=concurrency)
     ideal = limit * batch_size
     steady = f.steady_created / f.steady_seconds / ideal if f.steady_seconds > 0 else float("nan")
-    return (f"| {limit:g}/s, burst {burst} | {contacts} | {f.seconds:.1f} | {(f.requests - f.refused) / f.seconds:.2f}"
+    name = f"{limit:g}/s, burst {burst}" if window is None else f"{limit:g}/s, {window:g} s window"
+    return (f"| {name} | {contacts} | {f.seconds:.1f} | {(f.requests - f.refused) / f.seconds:.2f}"
             f" | {f.created / f.seconds / ideal:.1%} | {steady:.1%} | {f.refused / f.requests:.1%} |")
 
 
@@ -100,8 +104,8 @@ def main() -> None:
           f"batches of {args.batch_size}, concurrency {args.concurrency}\n")
     print("| limit | contacts | seconds | accepted req/s | of ideal | of ideal, steady | answered 429 |")
     print("|---|---|---|---|---|---|---|")
-    for limit, burst, seconds in ((5.0, 2, 60.0), (20.0, 5, 45.0)):
-        print(rate_limited(limit, burst, seconds * scale, batch_size=args.batch_size,
+    for limit, burst, window, seconds in ((5.0, 2, None, 60.0), (20.0, 5, None, 45.0), (20.0, None, 1.0, 60.0)):
+        print(rate_limited(limit, seconds * scale, burst=burst, window=window, batch_size=args.batch_size,
                            concurrency=args.concurrency), flush=True)
     requests = int(100 * scale)
     print(f"\nNo rate limit, 100 ms latency: {requests} requests of 100 contacts\n")

@@ -1,25 +1,29 @@
 """Pacing of requests to Dex: find the server's real rate limit without knowing it (it is not published).
 
 `Pacer` lets requests go one at a time, evenly spaced at `rate` per second and shared by every worker
-thread, so they never leave in a burst a server's token bucket would refuse. It learns the limit from 429s:
+thread, so they never leave in a burst a server's token bucket would refuse, nor crowd into one of its
+windows. It learns the limit from 429s:
 
 - slow start: the pace doubles every quarter second (as answers come back, at most fourfold per answer)
   until the first 429. A bucket's burst hides the limit for a moment, so that 429 finds the pace well past
   it: the pace goes to `first` of the pace the refused request went out at, or back to the pace it started
   at when that is more (then just below the refused pace);
 - each 429 (once per round: requests sent before the last cut count once) pauses everyone for
-  ``Retry-After`` and sets the `ceiling`: the highest rate at which a token bucket fits what the server took
-  and refused (`_fit`), never above the pace the refused request went out at. From one pause to the next
-  429 the bucket goes from full (or from what the pause refilled, for a burst bigger than that) to empty,
-  so each such cycle ties its size to its rate, and two cycles of different shapes pin the rate; when no
-  bucket fits (the server counts otherwise, or its limit moved) the oldest cycles are forgotten. The pace
-  goes just below the ceiling (`decrease` of it), or to half of it when the 429 came within 3 requests of
-  the pause (still far too fast to learn anything);
+  ``Retry-After`` and sets the `ceiling`, never above the pace the refused request went out at: the highest
+  rate that a token bucket, or a fixed window of a second, allows and that fits what the server took and
+  refused in the last few cycles (from one pause to the next 429; see `importer.pacing_fit`), whichever
+  allows more: one set too high is found out by the next 429. When neither fits (the server counts
+  otherwise, or its limit moved) the oldest cycles are forgotten. And when the server took more than twice
+  the ceiling over those cycles (5 s or more), the ceiling is the rate it took: a bucket would have had to
+  hold most of that in its burst, which is how a limit of so many requests in any minute looks to the fit.
+  The pace goes just below the ceiling (`decrease` of it), or to half of it when the 429 came within 3
+  requests of the pause (still far too fast to learn anything);
 - then the pace climbs back by `recover` of the ceiling per second while well below it, then by `probe` of
   it per second up to the pace it holds at: half-way from the lowest rate that fits (`floor`) to the
-  ceiling, within `decrease` and 99% of the ceiling. Only after a minute without a 429 does it probe above,
-  faster the longer none comes, so that a raised limit, or a ceiling found too low, is left behind within
-  minutes: each 429 costs a whole Retry-After pause, so they must be rare.
+  ceiling, within `decrease` and 99% of the ceiling (99% when a window or the rate taken set it). Only
+  after a minute without a 429 does it probe above, faster the longer none comes, so that a raised limit,
+  or a ceiling found too low, is left behind within minutes: each 429 costs a whole Retry-After pause, so
+  they must be rare.
 
 Growth happens only when the pace, not the workers, held a request back: a faster pace would otherwise only
 buy a later burst.
@@ -27,12 +31,13 @@ buy a later burst.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from importer.pacing_fit import Cycle, fit_bucket, fit_window
 
 # Waits are slept in slices at most this long, so that a faster pace or a stop is noticed soon
 _SLICE = 0.25
@@ -45,13 +50,13 @@ _QUICKEN = 60.0
 _HOLD = 0.99
 # A 429 at most this many requests after a pause halves the pace
 _FEW = 3
-# Cycles between 429s kept to fit a bucket to, and requests kept per cycle (a longer one is left out)
+# Cycles between 429s kept to fit a limit to, and requests kept per cycle (a longer one is left out)
 _CYCLES = 4
 _KEEP = 100_000
-# Rates tried by the fit are this ratio apart; a bucket fits when it is off by less than _SLACK tokens, which
-# absorbs requests reaching the server a few milliseconds sooner or later than they left
-_STEP = 1.002
-_SLACK = 0.25
+# The rate the server took over at least _SPAN seconds overrules the fits when it is more than _BURSTY
+# times the ceiling: a bucket would then have had to hold most of it in its burst
+_SPAN = 5.0
+_BURSTY = 2.0
 
 
 @dataclass(frozen=True)
@@ -61,84 +66,6 @@ class Slot:
     start: float
     limited: bool
     rate: float = 0.0
-
-
-@dataclass(frozen=True)
-class _Cycle:
-    """The requests sent from a resume up to the first one the server refused, kept as the lower convex hull
-    of the points (start, index), which is all `held` needs."""
-
-    starts: tuple[float, ...]  # the hull's points
-    indexes: tuple[int, ...]
-    paces: tuple[float, ...]  # the slopes of its edges, in requests per second: increasing
-    sent: int
-    last: float  # start of the last request sent before the refused one
-    refused: float
-    refill: float  # seconds from the request refused before (the bucket then held < 1 token) to the first start
-    spent: int  # requests that went in between (in flight at that 429): tokens the refill may have gone to
-
-    @classmethod
-    def of(cls, starts: Sequence[float], refused: float, *, since: float, spent: int) -> _Cycle:
-        """Return the cycle of requests that went at `starts` (increasing) before one refused at `refused`,
-        the request refused before them having gone at `since` (-inf: none, the bucket was full) and `spent`
-        more after it."""
-        hull: list[tuple[float, int]] = []
-        for index, start in enumerate(starts):
-            # drop the last point while it lies on or above the line from the one before it to this one
-            while len(hull) >= 2 and ((hull[-1][0] - hull[-2][0]) * (index - hull[-2][1])
-                                      - (hull[-1][1] - hull[-2][1]) * (start - hull[-2][0])) <= 0:
-                hull.pop()
-            hull.append((start, index))
-        paces = tuple((b[1] - a[1]) / max(b[0] - a[0], 1e-9) for a, b in itertools.pairwise(hull))
-        return cls(tuple(s for s, _ in hull), tuple(i for _, i in hull), paces, len(starts), starts[-1], refused,
-                   starts[0] - since, spent)
-
-    def held(self, rate: float) -> tuple[float, float]:
-        """Return (low, high): a bucket refilled at `rate` fits this cycle when it held b tokens at the first
-        request, low <= b < high (as long as it never filled up during the cycle).
-
-        Just before request k the bucket holds min over j <= k of b + rate*(s_k - s_j) - (k - j), the
-        fullest it can be after the sends since s_j. The refused one (k = sent) found less than 1 token:
-        b < 1 + sent - rate*refused + A, where A = max over j of rate*s_j - j (the hull's point where its
-        pace passes `rate`, about where the sends started to outrun the bucket). The last one accepted found
-        at least 1, from that same j: b >= sent - rate*last + A.
-        """
-        at = bisect.bisect_left(self.paces, rate)
-        a = rate * self.starts[at] - self.indexes[at]
-        return self.sent - rate * self.last + a, 1 + self.sent - rate * self.refused + a
-
-
-def _fits(cycles: Sequence[_Cycle], rate: float) -> bool:
-    """Return whether one token bucket refilled at `rate` (of B >= 1 tokens) fits every cycle.
-
-    A cycle starts either full (B tokens, less than 1 + rate*refill: the 429 before left less than 1), or,
-    when B is more than the pause refilled, with less than that and at least rate*refill - spent.
-    """
-    sizes = [(1.0, math.inf)]  # the B still possible, as intervals [low, high)
-    for cycle in cycles:
-        low, high = cycle.held(rate)
-        high += _SLACK
-        refilled = rate * cycle.refill
-        ways = [(low, min(high, refilled + 1))]
-        if max(low, refilled - cycle.spent) < min(high, refilled + 1):
-            ways.append((max(low, refilled - cycle.spent), math.inf))
-        sizes = [(max(a, c), min(b, d)) for a, b in sizes for c, d in ways if max(a, c) < min(b, d)]
-        if not sizes:
-            return False
-    return True
-
-
-def _fit(cycles: Sequence[_Cycle], *, below: float, floor: float) -> tuple[float, float] | None:
-    """Return the lowest and the highest rate in [floor, below) at which one token bucket fits every cycle,
-    None when none does."""
-    low = high = None
-    rate = below / _STEP
-    while rate >= floor:
-        if _fits(cycles, rate):
-            high = rate if high is None else high
-            low = rate
-        rate /= _STEP
-    return None if low is None or high is None else (low, high)
 
 
 class Pacer:
@@ -167,7 +94,9 @@ class Pacer:
         self._sent: list[float] | None = []  # starts since sending resumed (None: more than _KEEP)
         self._refused = -math.inf  # start of the request refused by the last round's first 429
         self._spent = 0  # requests that went after that one, before the pause
-        self._cycles: list[_Cycle] = []
+        self._cycles: list[Cycle] = []
+        self._accepted: deque[float] = deque(maxlen=_KEEP)  # starts of the requests answered
+        self._longest_wait = 0.0  # the longest Retry-After met
 
     @property
     def rate(self) -> float:
@@ -186,7 +115,8 @@ class Pacer:
 
     @property
     def floor(self) -> float | None:
-        """Return the lowest rate a token bucket fitting the 429s so far could have, None while unknown."""
+        """Return the lowest rate the limit fitting the 429s so far could have (the ceiling itself when a
+        window or the rate taken set it), None while unknown."""
         return self._floor
 
     def take(self, *, waited: bool = False) -> Slot | float:
@@ -223,6 +153,7 @@ class Pacer:
             now = self._clock()
             elapsed = max(0.0, now - self._grown_at)
             self._grown_at = now
+            self._accepted.append(slot.start)
             if not slot.limited:
                 return
             if self._ceiling is None:
@@ -257,6 +188,7 @@ class Pacer:
         with self._lock:
             now = self._clock()
             if slot.start > self._last_cut:  # else sent before the last cut: the same round of requests
+                self._longest_wait = max(self._longest_wait, retry_after or 0.0)
                 self._cut(slot)
                 self._last_cut = self._grown_at = now
             self._pause_until = max(self._pause_until, now + (retry_after if retry_after is not None
@@ -269,16 +201,37 @@ class Pacer:
         refused = slot.rate or self._rate
         sent = [start for start in self._sent if start < slot.start] if self._sent is not None else None
         if sent:
-            self._cycles = [*self._cycles, _Cycle.of(sent, slot.start, since=self._refused,
-                                                     spent=self._spent)][-_CYCLES:]
+            self._cycles = [*self._cycles, Cycle.of(sent, slot.start, since=self._refused,
+                                                    spent=self._spent)][-_CYCLES:]
         self._refused = slot.start
         self._spent = sum(1 for start in self._sent or () if start > slot.start)
-        fit = None
-        while len(self._cycles) >= 2 and (fit := _fit(self._cycles, below=refused, floor=self.min_rate)) is None:
+        fit = window = None
+        while len(self._cycles) >= 2:
+            fit = fit_bucket(self._cycles, below=refused, floor=self.min_rate)
+            # a window longer than a second says so in its Retry-After, and pausing that long spends it fully
+            window = fit_window(self._cycles) if self._longest_wait <= 1.0 else None
+            if fit is not None or window is not None:
+                break
             del self._cycles[0]
+        if window is not None and (fit is None or window > fit[1]):
+            fit = (min(refused, window), min(refused, window))
         if self._ceiling is None:  # the end of slow start
             share = max(self.first, min(self.decrease, self._initial / refused))
         else:
             share = 0.5 if sent is not None and len(sent) <= _FEW else self.decrease
         self._floor, self._ceiling = fit if fit is not None else (None, refused)
+        took = self._took(slot.start)
+        if took is not None and took > self._ceiling * _BURSTY:
+            self._floor = self._ceiling = min(refused, took)
         self._rate = max(self.min_rate, min(self._rate, self._ceiling * share))
+
+    def _took(self, until: float) -> float | None:
+        """Return the rate of requests the server took from the start of the oldest cycle kept until `until`,
+        None over less than _SPAN seconds (a burst would count for too much)."""
+        since = self._cycles[0].starts[0] if self._cycles else until
+        while self._accepted and self._accepted[0] < since:
+            self._accepted.popleft()
+        since = max(since, self._accepted[0]) if self._accepted else until
+        if until - since < _SPAN:
+            return None
+        return sum(1 for start in self._accepted if start < until) / (until - since)

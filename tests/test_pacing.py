@@ -1,39 +1,40 @@
-"""The pace alone, in virtual time: slow start, the cuts at 429s, the bucket fit, holding and probing."""
+"""The pace alone, in virtual time: slow start, the cuts at 429s, the limits fitted, holding and probing."""
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import pytest
 
-from importer.pacing import Pacer, Slot, _Cycle, _fit, _fits
+from importer.pacing import Pacer, Slot
+from importer.pacing_fit import Cycle, bucket_fits, fit_bucket, fit_window
 from importer.sandbox import VirtualTime
-from importer.sandbox.faults import TokenBucket
+from importer.sandbox.faults import FixedWindow, TokenBucket
 
 
 class Server(Protocol):
     def take(self) -> float: ...
 
 
-class Window:
-    """A fixed-window counter (no token bucket): `limit` requests per `seconds`, counted afresh each window."""
+class Sliding:
+    """A sliding log (neither bucket nor fixed window): at most `limit` requests in any `seconds`."""
 
     def __init__(self, limit: int, seconds: float, clock: Callable[[], float]) -> None:
         self.limit, self.seconds, self.clock = limit, seconds, clock
-        self.start, self.count = clock(), 0
+        self.taken: deque[float] = deque()
 
     def take(self) -> float:
-        """Return 0.0 when the request is counted, else the seconds until the window ends."""
+        """Return 0.0 when the request is counted, else the seconds until the oldest one counted leaves."""
         now = self.clock()
-        if now - self.start >= self.seconds:
-            self.start += (now - self.start) // self.seconds * self.seconds
-            self.count = 0
-        if self.count < self.limit:
-            self.count += 1
+        while self.taken and self.taken[0] <= now - self.seconds:
+            self.taken.popleft()
+        if len(self.taken) < self.limit:
+            self.taken.append(now)
             return 0.0
-        return self.start + self.seconds - now
+        return self.taken[0] + self.seconds - now
 
 
 def pacer(vt: VirtualTime, rate: float = 1.0) -> Pacer:
@@ -108,17 +109,51 @@ def test_a_429_within_three_requests_of_the_pause_halves_the_pace(virtual_time: 
 
 def test_one_cycle_leaves_the_bucket_open_and_two_of_different_shapes_pin_its_rate() -> None:
     # a bucket of 3 tokens refilled at 2/s, full at 0: requests every 0.25 s, refused at 1.25 s
-    fast = _Cycle.of([0.0, 0.25, 0.5, 0.75, 1.0], 1.25, since=-math.inf, spent=0)
+    fast = Cycle.of([0.0, 0.25, 0.5, 0.75, 1.0], 1.25, since=-math.inf, spent=0)
     assert fast.held(2.0) == pytest.approx((3.0, 3.5))
     assert fast.held(1.0) == pytest.approx((4.0, 4.75))  # 4 tokens at 1/s would do as well
-    assert _fits([fast], 1.0) and _fits([fast], 2.0)
-    low, high = _fit([fast], below=4.0, floor=0.1) or (0.0, 0.0)
+    assert bucket_fits([fast], 1.0) and bucket_fits([fast], 2.0)
+    low, high = fit_bucket([fast], below=4.0, floor=0.1) or (0.0, 0.0)
     assert low < 0.2 and high > 3.9  # anything under the refused pace
     # then, after a pause of 2 s (full again), every 1/3 s: 7 taken, the 8th refused
-    slow = _Cycle.of([3.25 + k / 3 for k in range(7)], 3.25 + 7 / 3, since=1.25, spent=0)
-    assert not _fits([fast, slow], 1.0) and _fits([fast, slow], 2.0)
-    low, high = _fit([fast, slow], below=4.0, floor=0.1) or (0.0, 0.0)
+    slow = Cycle.of([3.25 + k / 3 for k in range(7)], 3.25 + 7 / 3, since=1.25, spent=0)
+    assert not bucket_fits([fast, slow], 1.0) and bucket_fits([fast, slow], 2.0)
+    low, high = fit_bucket([fast, slow], below=4.0, floor=0.1) or (0.0, 0.0)
     assert low <= 2.0 <= high < 2.5
+
+
+def test_a_window_of_a_second_fits_its_count_where_a_bucket_reads_it_lower() -> None:
+    # 4 per second, counted afresh on whole seconds: 8 go in 0.8 s across a boundary, then after a pause the
+    # end of one second and the whole of the next, at 5/s
+    across = Cycle.of([0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3], 1.4, since=-math.inf, spent=0)
+    after = Cycle.of([2.4 + k * 0.2 for k in range(7)], 3.8, since=1.4, spent=0)
+    assert fit_window([across]) == 8  # alone, it could be 8 in the one window from 0.5 s
+    assert fit_window([across, after]) == 4
+    low, high = fit_bucket([across, after], below=10, floor=0.1) or (0.0, 0.0)
+    assert 2.5 < low <= high < 3.5  # a bucket explains the burst by a slower rate
+    # and what a token bucket does fits no window: 5 taken in a second, then 3 a second, refused at 3
+    fast = Cycle.of([0.0, 0.25, 0.5, 0.75, 1.0], 1.25, since=-math.inf, spent=0)
+    slow = Cycle.of([3.25 + k / 3 for k in range(7)], 3.25 + 7 / 3, since=1.25, spent=0)
+    assert fit_window([fast, slow]) is None
+
+
+@pytest.mark.parametrize("limit", [20, 5])
+def test_a_window_of_a_second_is_paced_just_under_its_count(virtual_time: VirtualTime, limit: int) -> None:
+    pace = pacer(virtual_time)
+    accepted, refused = tally(pace, FixedWindow(limit, 1.0, clock=virtual_time.clock), virtual_time, 60)
+    assert accepted >= 0.9 * limit * 60
+    assert refused <= 5
+    assert pace.ceiling == limit and limit * 0.97 < pace.rate < limit
+
+
+def test_the_rate_the_server_took_overrules_a_bucket_with_a_burst_of_minutes(virtual_time: VirtualTime) -> None:
+    # 100 in any 10 s: slow start takes 100 at once, then little comes back for seconds, as from a bucket
+    # refilled at under 1/s holding 100
+    pace = pacer(virtual_time)
+    accepted, refused = tally(pace, Sliding(100, 10, virtual_time.clock), virtual_time, 120)
+    assert accepted >= 0.85 * 10 * 120
+    assert refused <= 8
+    assert pace.rate > 9
 
 
 @pytest.mark.parametrize(("limit", "burst"), [(5, 2), (20, 5), (1, 1), (50, 13), (20, 20), (2, 1)])
@@ -140,8 +175,9 @@ def test_a_burst_bigger_than_a_pause_refills_is_not_met_again_and_again(virtual_
     assert refused <= 6
 
 
-def test_a_fixed_window_counter_fits_no_bucket_and_is_still_paced(virtual_time: VirtualTime) -> None:
-    accepted, refused = tally(pacer(virtual_time), Window(50, 10, virtual_time.clock), virtual_time, 300)
+def test_a_window_of_ten_seconds_is_spent_fully_by_pausing_until_its_end(virtual_time: VirtualTime) -> None:
+    # its Retry-After points at the next window, seconds away: no window of a second is fitted to it
+    accepted, refused = tally(pacer(virtual_time), FixedWindow(50, 10, clock=virtual_time.clock), virtual_time, 300)
     assert accepted >= 0.9 * 5 * 300
     assert refused < 0.05 * (accepted + refused)
 

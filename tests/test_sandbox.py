@@ -168,6 +168,29 @@ def test_the_rate_limit_answers_429_with_retry_after_in_virtual_time(
     assert server.stats.rate_limited == 1
 
 
+def test_a_fixed_window_limit_refuses_until_the_next_window_and_rounds_retry_after_up(
+        dex_sandbox_factory: Callable[..., SandboxServer], virtual_time: VirtualTime) -> None:
+    # the virtual clock starts at 1000.0 s: on a window's boundary
+    server = dex_sandbox_factory(faults=Faults(rate_limit=0.5, window=10))
+    with httpx.Client(headers={"Authorization": f"Bearer {server.api_key}"}, trust_env=False) as http:
+        def statuses(n: int) -> list[int]:
+            return [http.get(server.url + "/users/me").status_code for _ in range(n)]
+
+        assert statuses(6) == [200] * 5 + [429]
+        virtual_time.sleep(2.5)  # a token bucket would have let one more through by now: a window does not
+        refused = http.get(server.url + "/users/me")
+        assert (refused.status_code, refused.headers["Retry-After"]) == (429, "8")  # 7.5 s to the next window
+        virtual_time.sleep(7.0)
+        assert statuses(1) == [429]
+        virtual_time.sleep(0.5)  # 1010.0: a new window
+        assert statuses(6) == [200] * 5 + [429]
+        virtual_time.sleep(19.75)  # the end of the next window, then the start of the one after: 10 at once
+        assert statuses(5) == [200] * 5
+        virtual_time.sleep(0.25)
+        assert statuses(6) == [200] * 5 + [429]
+    assert server.stats.rate_limited == 5
+
+
 def test_503s_latency_and_dropped_answers(dex_sandbox_factory: Callable[..., SandboxServer],
                                           virtual_time: VirtualTime) -> None:
     flaky = dex_sandbox_factory(faults=Faults(error_rate=1.0, latency_ms=250))
@@ -184,6 +207,10 @@ def test_503s_latency_and_dropped_answers(dex_sandbox_factory: Callable[..., San
 def test_faults_refuse_impossible_values() -> None:
     with pytest.raises(ValueError, match="error_rate must be between 0 and 1, got 1.5"):
         Faults(error_rate=1.5)
+    with pytest.raises(ValueError, match="window needs a rate_limit, and no burst"):
+        Faults(rate_limit=20, burst=5, window=1.0)
+    with pytest.raises(ValueError, match="window must let at least 1 request through: 2/s for 0.25 s"):
+        Faults(rate_limit=2, window=0.25)
 
 
 def test_run_sandbox_serves_until_ctrl_c_and_keeps_contacts_in_its_file(tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
 """The sandbox's fault switches: a rate limit answered 429, random 503s, slow answers, dropped connections.
 
 `Faults` is the configuration (a value, CLI-friendly: plain numbers); `FaultState` is what a running server
-keeps: the token bucket, a seeded random source and counters. Clock and sleep are injected so that tests run a
-rate-limited server in virtual time.
+keeps: the rate limiter (a token bucket, or a fixed window counter), a seeded random source and counters.
+Clock and sleep are injected so that tests run a rate-limited server in virtual time.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ class Faults:
       `burst` tokens (by default a quarter of a second's worth, at least 1), so a client cannot go faster
       than the limit for long by bursting; beyond it the answer is 429 with ``Retry-After`` (whole seconds
       until a token is back). None: no limit.
+    - `window`: count requests in fixed windows of this many seconds instead (aligned on the clock: a window
+      starts at each multiple of it), at most ``rate_limit * window`` in each, as many servers do. A client
+      may then send twice that in a moment across a boundary; beyond it the answer is 429 with
+      ``Retry-After`` the whole seconds until the next window. None: the token bucket.
     - `error_rate`: probability that a request is answered 503 before anything is done.
     - `latency_ms`: how long every answer waits.
     - `drop_after_store`: probability that a create stores its batch and then closes the connection
@@ -35,6 +39,7 @@ class Faults:
 
     rate_limit: float | None = None
     burst: int | None = None
+    window: float | None = None
     error_rate: float = 0.0
     latency_ms: float = 0.0
     drop_after_store: float = 0.0
@@ -48,6 +53,12 @@ class Faults:
             raise ValueError(f"rate_limit must be positive, got {self.rate_limit}")
         if self.burst is not None and self.burst < 1:
             raise ValueError(f"burst must be 1 or more, got {self.burst}")
+        if self.window is not None:
+            if self.rate_limit is None or self.burst is not None:
+                raise ValueError("window needs a rate_limit, and no burst (that is the token bucket's)")
+            if self.window <= 0 or self.rate_limit * self.window < 1 - 1e-9:
+                raise ValueError(f"window must let at least 1 request through: {self.rate_limit:g}/s for "
+                                 f"{self.window:g} s")
         if self.latency_ms < 0:
             raise ValueError(f"latency_ms must be 0 or more, got {self.latency_ms}")
 
@@ -99,6 +110,31 @@ class TokenBucket:
             return (1.0 - self._tokens) / self.rate
 
 
+class FixedWindow:
+    """A counter of the requests in each window of `window` seconds (from each multiple of it on an injected
+    clock), letting `limit` of them through."""
+
+    def __init__(self, limit: int, window: float, *, clock: Callable[[], float]) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._index = math.floor(clock() / window)
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> float:
+        """Return 0.0 when the request fits in the current window, else the seconds until the next one."""
+        with self._lock:
+            now = self._clock()
+            index = math.floor(now / self.window)
+            if index != self._index:
+                self._index, self._count = index, 0
+            if self._count < self.limit:
+                self._count += 1
+                return 0.0
+            return (index + 1) * self.window - now
+
+
 @dataclass
 class FaultStats:
     """Counters of what the sandbox answered, for tests and benchmarks."""
@@ -121,8 +157,12 @@ class FaultState:
         self._sleep = sleep
         self._seen: dict[tuple[str, bytes], int] = {}
         self._lock = threading.Lock()
-        self._bucket: TokenBucket | None = None
-        if faults.rate_limit is not None:
+        self._bucket: TokenBucket | FixedWindow | None = None
+        if faults.rate_limit is not None and faults.window is not None:
+            # a hair of tolerance, so that 20/s over 0.1 s is 2, not 1
+            self._bucket = FixedWindow(math.floor(faults.rate_limit * faults.window + 1e-9), faults.window,
+                                       clock=clock)
+        elif faults.rate_limit is not None:
             capacity = faults.burst or max(1, math.ceil(faults.rate_limit / 4))
             self._bucket = TokenBucket(faults.rate_limit, capacity, clock=clock)
 
