@@ -278,10 +278,11 @@ def _client(args: argparse.Namespace, *, required: bool = True) -> Any:
 
 
 def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.outcomes import SendPolicy
     from importer.pipeline import open_files
     from importer.plan import make_plan
+    from importer.preview import write_json
     from importer.render import import_text, preview_text
-    from importer.outcomes import SendPolicy
     from importer.run import SendOptions, send_plan
 
     options = _read_options(args)
@@ -336,10 +337,11 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             for bar in bars:
                 if bar is not None:
                     bar.close()
-    if args.json:
-        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=1), file=out)
+    if args.json:  # written as it is made: a million records' results never sit in one string
+        write_json(result.as_dict(lazy=True), out)
     elif not args.quiet:
         print(import_text(result, api_url=client.api_url), file=out)
+    result.records.close()
     return result.exit_code
 
 

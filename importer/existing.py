@@ -62,7 +62,8 @@ def load_account(client: DexClient, contacts: Iterable[Contact], *, existing: st
         raise UsageError(f"--existing {existing!r}: use skip, update or create")
     if existing == "create":
         return None
-    emails = [e["email"] for c in contacts for e in c.get("contact_emails", ())]
+    # a generator: the emails are read only when the account has contacts, never a list of a million of them
+    emails = (e["email"] for c in contacts for e in c.get("contact_emails", ()))
     return AccountIndex.load(client, emails=emails, read=read)
 
 

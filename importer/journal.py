@@ -26,6 +26,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -212,7 +213,10 @@ class Journal:
         self.run_id = run_id
         self._now = now
         self._lock = threading.RLock()
-        self._admitted: dict[str, tuple[str | None, int | None]] = {}
+        # The contacts this run admitted, with the record each came from: a TEMP table (a temporary file past
+        # SQLite's cache, gone when the connection closes), as a run may admit a million of them
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS admitted (fingerprint TEXT PRIMARY KEY, file TEXT, "
+                     "line INTEGER) WITHOUT ROWID")
         self.archived: Path | None = None  # where --fresh moved the old journal
 
     @classmethod
@@ -299,15 +303,22 @@ class Journal:
         """
         fp = fingerprint(contact)
         with self._lock:
-            if fp in self._admitted:
-                where, number = self._admitted[fp]
+            twin = self._admitted(fp)
+            if twin is not None:
+                where, number = twin
                 return RecordStatus("duplicate", self.run_id, message=f"the same contact as {where}:{number}",
                                     file=where, line=number)
             known = self.status(fp)
             if known is not None and known.state != "failed":
                 return known
-            self._admitted[fp] = (file, line)
+            self._conn.execute("INSERT INTO temp.admitted VALUES (?, ?, ?)", (fp, file, line))
         return None
+
+    def _admitted(self, fp: str) -> tuple[str | None, int | None] | None:
+        """Returns the file and line of the record this run admitted with fingerprint `fp`, None if none."""
+        with self._lock:
+            row = self._conn.execute("SELECT file, line FROM temp.admitted WHERE fingerprint = ?", (fp,)).fetchone()
+        return None if row is None else (row[0], row[1])
 
     def in_flight(self, *, unknown_too: bool = False) -> list[InFlight]:
         """Returns the batches whose records were sent and never settled (and those left unknown)."""
@@ -324,10 +335,10 @@ class Journal:
                          tuple(r[4] for r in group), tuple(json.loads(r[5]) for r in group))
                 for batch, group in groups.items()]
 
-    def created_ids(self) -> frozenset[str]:
-        """Returns every Dex id any run of this journal created (a lookup must not claim them again)."""
-        with self._lock:
-            return frozenset(row[0] for row in self._conn.execute("SELECT dex_id FROM created"))
+    def created_ids(self) -> AbstractSet[str]:
+        """Returns every Dex id any run of this journal created (a lookup must not claim them again), as a set
+        that asks the journal: a journal of a million contacts holds a million ids."""
+        return _CreatedIds(self._conn, self._lock)
 
     def created_in_run(self, run_id: str) -> list[CreatedRecord]:
         """Returns the contacts run `run_id` created and undo has not deleted, in the order they were settled."""
@@ -355,7 +366,7 @@ class Journal:
                                (self.run_id, number)).fetchone()[0]
             for contact in contacts:
                 fp = fingerprint(contact)
-                where, line = self._admitted.get(fp, (None, None))
+                where, line = self._admitted(fp) or (None, None)
                 # a record still in flight keeps the time it first went out: a lookup must reach back to it
                 db.execute(
                     "INSERT INTO records (fingerprint, state, batch_id, first_sent_at, contact, file, line) "
@@ -410,6 +421,28 @@ class Journal:
         with self._write() as db:
             db.execute("UPDATE runs SET finished_at = ?, counts = ?, stopped = ? WHERE id = ?",
                        (stamp(self._now()), json.dumps(dict(counts)), stopped, self.run_id))
+
+
+class _CreatedIds(AbstractSet[str]):
+    """The Dex ids in a journal's `created` table, read from it at each question."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock) -> None:
+        self._conn, self._lock = conn, lock
+
+    def __contains__(self, dex_id: object) -> bool:
+        if not isinstance(dex_id, str):
+            return False
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM created WHERE dex_id = ?", (dex_id,)).fetchone() is not None
+
+    def __iter__(self) -> Iterator[str]:
+        with self._lock:  # all at once: the connection is shared with the sending threads (only tests iterate)
+            rows = self._conn.execute("SELECT dex_id FROM created").fetchall()
+        return (row[0] for row in rows)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT count(*) FROM created").fetchone()[0])
 
 
 class JournalHooks(SendHooks[K], Generic[K]):

@@ -6,7 +6,7 @@ Pure functions from results to strings; only cli.py writes them anywhere.
 from __future__ import annotations
 
 import os
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,8 @@ from importer.mapping.apply import Mapped
 from importer.model import Notice
 from importer.pipeline import OpenedFile
 from importer.preview import Summary
-from importer.run import STATUSES, ImportResult, RecordResult
+from importer.report import RecordLog
+from importer.run import STATUSES, ImportResult
 
 if TYPE_CHECKING:
     from importer.demo import DemoResult
@@ -51,7 +52,7 @@ def contact_rows(sample: list[Mapped]) -> str:
 
 
 def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND,
-                 predictions: list[RecordResult] | None = None, api_url: str | None = None) -> str:
+                 predictions: RecordLog | None = None, api_url: str | None = None) -> str:
     """Returns the whole human preview: files, counts, first contacts, fill counts, warnings, and what the
     import would do with each record when the account was checked."""
     out: list[str] = []
@@ -91,20 +92,19 @@ def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND,
 _WOULD = {"created": "create", "existing": "already in Dex", "updated": "update", "skipped": "skip"}
 
 
-def prediction_lines(predictions: list[RecordResult] | None, api_url: str | None, examples: int) -> list[str]:
+def prediction_lines(predictions: RecordLog | None, api_url: str | None, examples: int) -> list[str]:
     """Returns what the import would do, record by record, or why that is not known."""
     if predictions is None:
         return ["Dex account not checked (no API key): every contact is counted as new. Pass --token or set "
                 "DEX_API_KEY to see who is already in Dex."]
-    counts = Counter(r.status for r in predictions)
+    counts = predictions.counts
     out = [f"What `dex-import import` would do, checked against {api_url}: "
            + " · ".join(f"{_WOULD.get(k, k)} {counts[k]}" for k in _WOULD if counts[k])]
     for status in ("existing", "updated"):
-        shown = [r for r in predictions if r.status == status]
-        for r in shown[:examples]:
+        for r in predictions.first(examples, status=status) if counts[status] else ():
             out.append(f"  {r.file}:{r.line}: {r.message}")
-        if len(shown) > examples:
-            out.append(f"  … and {len(shown) - examples} more (all of them: --json)")
+        if counts[status] > examples:
+            out.append(f"  … and {counts[status] - examples} more (all of them: --json)")
     return out
 
 
@@ -190,12 +190,12 @@ def import_text(result: ImportResult, *, api_url: str) -> str:
                    "remembers what was sent, and nothing is created twice.")
     for merge in result.summary.merges[:EXAMPLES_PER_KIND]:
         out.append(f"  merged: {merge}")
-    problems = [r for r in result.records if r.status in ("failed", "unknown")
-                or (r.status == "skipped" and r.message and "hidden" not in r.message)]
-    for r in problems[:EXAMPLES_PER_KIND * 2]:
+    # the records in the failure report: failed, unknown, or skipped for want of a name (not hidden members)
+    problems = result.records.problems
+    for r in result.records.first(EXAMPLES_PER_KIND * 2, problem=True) if problems else ():
         out.append(f"  {r.file}:{r.line}: {r.status}: {r.message}")
-    if len(problems) > EXAMPLES_PER_KIND * 2:
-        out.append(f"  … and {len(problems) - EXAMPLES_PER_KIND * 2} more (all of them: --json, or the report)")
+    if problems > EXAMPLES_PER_KIND * 2:
+        out.append(f"  … and {problems - EXAMPLES_PER_KIND * 2} more (all of them: --json, or the report)")
     out += result.notes
     cards = {p[: -len(".vcf")] for p in result.reports if p.endswith(".vcf")}
     for path in result.reports:

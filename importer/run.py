@@ -5,32 +5,54 @@
 records that did not make it. Each record ends as one of: created (with its Dex id), skipped (no name, an
 unreadable card, a hidden LinkedIn member), failed (Dex refused it, or it could not be sent), or unknown
 (it may be in Dex: its answer was lost and no lookup could tell).
+
+Memory holds only the contacts in flight: each record's outcome goes to a `RecordLog` on disk as soon as Dex's
+answer settles its batch, and the records that failed wait there for the failure report.
 """
 
 from __future__ import annotations
 
 import threading
-from functools import partial
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from importer.client import DexClient, OutcomeUnknown, Rejected, SurelyNotCreated
-from importer.existing import Decision, decide_all
+from importer.existing import decide_all
+from importer.exitcodes import ExitCode
 from importer.journal import Journal
 from importer.labels import ensure_labels, inline_links
-from importer.exitcodes import ExitCode
 from importer.model import Contact, Record
-from importer.outcomes import Created, Failed, Progress, SendPolicy
+from importer.outcomes import (
+    Batch,
+    Created,
+    Failed,
+    Outcome,
+    Progress,
+    SendHooks,
+    SendPolicy,
+)
 from importer.pipeline import Input, OpenedFile, ReadOptions, open_files
 from importer.plan import Plan, Planned, make_plan
 from importer.preview import Summary
-from importer.report import FailedRecord, default_report_path, write_csv_report, write_vcard_report
+from importer.report import (
+    FailedRecord,
+    RecordLog,
+    RecordResult,
+    default_report_path,
+    write_csv_report,
+    write_vcard_report,
+)
 from importer.resume import patient_read, settle_in_flight
 from importer.send import send_contacts
+from importer.spill import Pickles, record_from, record_state
+
+__all__ = ["STATUSES", "ImportResult", "RecordLog", "RecordResult", "SendOptions", "predict_plan", "run_import",
+           "send_plan"]
 
 STATUSES = ("created", "updated", "existing", "skipped", "failed", "unknown")
 """What becomes of a record: created; updated or existing (already in Dex, from the account or an earlier
@@ -47,41 +69,26 @@ class SendOptions:
     policy: SendPolicy | None = None
 
 
-@dataclass(frozen=True)
-class RecordResult:
-    """What happened to one record: created (with its Dex id), skipped, failed or unknown."""
-
-    file: str
-    line: int
-    status: str
-    dex_id: str | None = None
-    message: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """Returns the JSON form used by ``import --json``."""
-        return {"file": self.file, "line": self.line, "status": self.status, "id": self.dex_id,
-                "message": self.message}
-
-
 @dataclass
 class ImportResult:
-    """The whole run: the preview's counts, each record's fate, the reports written, the time taken."""
+    """The whole run: the preview's counts, each record's fate, the reports written, the time taken.
+
+    `records` iterates each record's `RecordResult` in file and line order; they are kept on disk, not in
+    memory (see `RecordLog`), as a run may have a million of them.
+    """
 
     summary: Summary
-    records: list[RecordResult] = field(default_factory=list)
+    records: RecordLog = field(default_factory=RecordLog)
     reports: list[str] = field(default_factory=list)
     seconds: float = 0.0
     stopped: str | None = None
     notes: list[str] = field(default_factory=list)
+    contacts_created: int = 0
+    """How many Dex contacts were created (records merged into one contact share its id)."""
 
     def count(self, status: str) -> int:
         """Returns how many records ended with `status`."""
-        return sum(1 for r in self.records if r.status == status)
-
-    @property
-    def contacts_created(self) -> int:
-        """Returns how many Dex contacts were created (records merged into one contact share its id)."""
-        return len({r.dex_id for r in self.records if r.status == "created"})
+        return self.records.count(status)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -89,12 +96,14 @@ class ImportResult:
         bad = self.count("failed") + self.count("unknown") + self.summary.unusable
         return ExitCode.PARTIAL if bad or self.stopped else ExitCode.OK
 
-    def as_dict(self) -> dict[str, Any]:
-        """Returns the JSON form printed by ``import --json``."""
+    def as_dict(self, *, lazy: bool = False) -> dict[str, Any]:
+        """Returns the JSON form printed by ``import --json``; with `lazy`, "records" is an iterator, each
+        record's JSON made as it is read (see `importer.preview.write_json`)."""
+        records = (r.as_dict() for r in self.records)
         return {**{status: self.count(status) for status in STATUSES}, "contacts_created": self.contacts_created,
                 "report": self.reports, "seconds": round(self.seconds, 3), "stopped": self.stopped,
                 "notes": self.notes,
-                "records": [r.as_dict() for r in self.records]}
+                "records": records if lazy else list(records)}
 
 
 def run_import(paths: Sequence[Input], client: DexClient, *, read: ReadOptions = ReadOptions(),
@@ -140,74 +149,93 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
     run_tag = ensure_labels(client, [tag], call=read).id_of(tag) if tag else None
     result = ImportResult(plan.summary)
     result.notes += [f"label {f.label!r} could not be made: {f.message}" for f in (ensured.failures if ensured else ())]
-    failures: dict[str, list[FailedRecord]] = {}
+    log = result.records
 
     def fail(record: Record, status: str, message: str) -> None:
-        result.records.append(RecordResult(record.file, record.line, status, message=message))
-        failures.setdefault(record.file, []).append(FailedRecord(record, message))
+        log.add(record.file, record.line, status, message=message, failed=record)
 
     for unused in plan.unused:
         if unused.expected:
-            result.records.append(RecordResult(unused.record.file, unused.record.line, "skipped",
-                                               message=unused.message))
+            log.add(unused.record.file, unused.record.line, "skipped", message=unused.message)
         else:
             fail(unused.record, "skipped", unused.message)
-    pending: dict[int, Planned] = {}
-    updates: list[tuple[Planned, Decision]] = []
+    # Only the contacts sent and not yet settled are held (a few batches); each is let go with its outcome.
+    pending: dict[int, tuple[Planned, Contact]] = {}
+    lock = threading.Lock()
+    updates = Pickles("dex-import-updates-")  # the records and decision of each contact to fill, on disk
 
     def items() -> Iterator[tuple[int, Contact]]:
         for planned in plan.contacts():
             decision = decisions.of(planned.position)
             if decision.action == "update" and decision.fill:
-                updates.append((planned, decision))
+                updates.add(([record_state(r) for r in planned.records], decision))
                 continue
             if decision.action != "create":
-                _each(result, planned, "existing", decision.dex_id, decision.describe())
+                _each(log, planned.records, "existing", decision.dex_id, decision.describe())
                 continue
             first = planned.records[0]
             held = journal.admit(planned.contact, file=first.file, line=first.line) if journal else None
             if held is not None and held.state in ("created", "duplicate"):
-                _each(result, planned, "existing", held.dex_id, held.message or f"created by run {held.run_id}")
+                _each(log, planned.records, "existing", held.dex_id,
+                      held.message or f"created by run {held.run_id}")
                 continue
             if held is not None:
                 for record in planned.records:
                     fail(record, "unknown", f"outcome unknown since run {held.run_id} ("
                          f"{held.message or 'its answer was lost'}): look for it in Dex before importing it again")
                 continue
-            pending[planned.position] = planned
             links = inline_links(planned.labels, ensured, run_tag_id=run_tag) if ensured else \
                 ({"tags_contacts": [{"tag_id": run_tag}]} if run_tag else {})
-            yield planned.position, {**planned.contact, **links}
+            body = {**planned.contact, **links}
+            with lock:
+                pending[planned.position] = (planned, body)
+            yield planned.position, body
 
-    sent = send_contacts(items(), client, batch_size=send.batch_size, concurrency=send.concurrency,
-                         on_progress=on_progress, hooks=journal.hooks() if journal else None, stop=stop,
-                         policy=send.policy, clock=clock, sleep=sleep, now=now, check_key=False)
-    for key, outcome in sent.outcomes.items():
-        planned = pending[key]
-        if isinstance(outcome, Created):
-            _each(result, planned, "created", outcome.dex_id)
-            continue
-        for record in planned.records:
-            if isinstance(outcome, Failed):
-                fail(record, "failed", outcome.message)
-            else:
-                fail(record, "unknown", f"outcome unknown ({outcome.reason}): it may already be in Dex; look "
-                     "for it there before importing this row again")
-    for planned, decision in updates:
-        assert decision.dex_id is not None  # an update always names the Dex contact it matched
-        try:
-            read(partial(client.update_contact, decision.dex_id, decision.fill))
-        except (Rejected, SurelyNotCreated, OutcomeUnknown) as exc:
+    def settle(outcomes: dict[int, Outcome]) -> None:
+        for key, outcome in outcomes.items():
+            with lock:
+                held = pending.pop(key, None)
+                if held is not None and isinstance(outcome, Created):
+                    result.contacts_created += 1
+            if held is None:
+                continue  # settled already, as it happened
+            planned, body = held
+            # A settled contact is never sent again, but send_contacts keeps every contact it read until it
+            # returns (3.5 KB each for a Google row): emptying it keeps a million-row run flat
+            body.clear()
+            if isinstance(outcome, Created):
+                _each(log, planned.records, "created", outcome.dex_id)
+                continue
             for record in planned.records:
-                fail(record, "failed", f"could not fill {', '.join(sorted(decision.fill))} of the Dex contact "
-                     f"it matched ({decision.how}): {exc.message}")
-            continue
-        _each(result, planned, "updated", decision.dex_id, decision.describe().replace("will fill", "filled"))
-    result.records.sort(key=lambda r: (r.file, r.line))
+                if isinstance(outcome, Failed):
+                    fail(record, "failed", outcome.message)
+                else:
+                    fail(record, "unknown", f"outcome unknown ({outcome.reason}): it may already be in Dex; "
+                         "look for it there before importing this row again")
+
+    try:
+        sent = send_contacts(items(), client, batch_size=send.batch_size, concurrency=send.concurrency,
+                             on_progress=on_progress, hooks=_Settling(journal.hooks() if journal else None, settle),
+                             stop=stop, policy=send.policy, clock=clock, sleep=sleep, now=now, check_key=False)
+        settle(sent.outcomes)  # those the run ended without settling: never sent, or never looked up
+        for position in range(len(updates)):
+            states, decision = updates.load(position)
+            records = tuple(record_from(state) for state in states)
+            assert decision.dex_id is not None  # an update always names the Dex contact it matched
+            try:
+                read(partial(client.update_contact, decision.dex_id, decision.fill))
+            except (Rejected, SurelyNotCreated, OutcomeUnknown) as exc:
+                for record in records:
+                    fail(record, "failed", f"could not fill {', '.join(sorted(decision.fill))} of the Dex "
+                         f"contact it matched ({decision.how}): {exc.message}")
+                continue
+            _each(log, records, "updated", decision.dex_id, decision.describe().replace("will fill", "filled"))
+    finally:
+        updates.close()
     result.stopped = sent.stopped
     by_name = {item.name: item for item in plan.opened}
-    for name, failed in failures.items():
-        result.reports += _write_report(by_name[name], failed, send.report, started_at,
+    for name in log.failed_files():
+        result.reports += _write_report(by_name[name], log.failures(name), send.report, started_at,
                                         several=len(plan.opened) > 1)
     result.seconds = clock() - started
     if tag and result.count("created"):
@@ -218,40 +246,55 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
 
 
 def predict_plan(plan: Plan, client: DexClient | None, *, existing: str = "skip",
-                 sleep: Callable[[float], None] = time.sleep) -> list[RecordResult]:
+                 sleep: Callable[[float], None] = time.sleep) -> RecordLog:
     """Returns, record by record, what `send_plan` would do with the plan (statuses as the import's:
     created, existing, updated, skipped), using the same decisions; nothing is written to Dex."""
     read = patient_read(sleep)
     if client is not None:
         read(client.me)
     decisions = decide_all(plan, client, existing=existing, read=read)
-    result = ImportResult(plan.summary)
+    log = RecordLog()
     for unused in plan.unused:
-        result.records.append(RecordResult(unused.record.file, unused.record.line, "skipped",
-                                           message=unused.message))
+        log.add(unused.record.file, unused.record.line, "skipped", message=unused.message)
     for planned in plan.contacts():
         decision = decisions.of(planned.position)
         status = {"create": "created", "update": "updated" if decision.fill else "existing"}.get(
             decision.action, "existing")
-        _each(result, planned, status, decision.dex_id, decision.describe())
-    result.records.sort(key=lambda r: (r.file, r.line))
-    return result.records
+        _each(log, planned.records, status, decision.dex_id, decision.describe())
+    return log
 
 
-def _each(result: ImportResult, planned: Planned, status: str, dex_id: str | None,
+class _Settling(SendHooks[int]):
+    """The journal's hooks (when there is one), then `settle` with each batch's outcomes as they are decided."""
+
+    def __init__(self, journal: SendHooks[int] | None, settle: Callable[[dict[int, Outcome]], None]) -> None:
+        self.journal, self.settle = journal, settle
+
+    def before_send(self, batch: Batch[int]) -> None:
+        """Writes the batch down as sent, when there is a journal."""
+        if self.journal is not None:
+            self.journal.before_send(batch)
+
+    def settled(self, batch: Batch[int], outcomes: dict[int, Outcome]) -> None:
+        """Writes the outcomes down (journal first: it must be durable before they count), then notes them."""
+        if self.journal is not None:
+            self.journal.settled(batch, outcomes)
+        self.settle(outcomes)
+
+
+def _each(log: RecordLog, records: Sequence[Record], status: str, dex_id: str | None,
           message: str | None = None) -> None:
-    """Records the same outcome for every record of a (possibly merged) contact."""
-    first = planned.records[0]
-    for record in planned.records:
+    """Notes the same outcome for every record of a (possibly merged) contact."""
+    first = records[0]
+    for record in records:
         merged = f"merged into the contact of {first.file}:{first.line}" if record is not first else None
         text = "; ".join(m for m in (message, merged) if m) or None
-        result.records.append(RecordResult(record.file, record.line, status, dex_id, text))
+        log.add(record.file, record.line, status, dex_id, text)
 
 
-def _write_report(opened: OpenedFile, failed: list[FailedRecord], chosen: str | None, started: datetime, *,
+def _write_report(opened: OpenedFile, failed: Iterable[FailedRecord], chosen: str | None, started: datetime, *,
                   several: bool) -> list[str]:
-    """Writes the failure report of one input file and returns the paths written."""
-    failed.sort(key=lambda f: f.record.line)
+    """Writes the failure report of one input file (`failed` in line order) and returns the paths written."""
     if opened.info is None:  # vCard: the failed cards themselves, and why
         vcf = _report_path(opened.name, chosen, started, ".vcf", several)
         reasons = vcf.with_name(vcf.stem + ".csv")
