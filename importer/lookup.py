@@ -10,7 +10,7 @@ match Dex gives no creation time for): never a guess that could create a duplica
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Container, Sequence
 from datetime import datetime, timezone
 from functools import partial
 from typing import Any, TypeVar
@@ -67,7 +67,7 @@ def list_matches(sent: Contact, row: dict[str, Any]) -> bool:
     return all(not norm(sent.get(name)) or norm(sent.get(name)) == norm(row.get(name)) for name, norm in checks)
 
 
-def _decide(candidates: list[dict[str, Any]], since: datetime, exclude: Collection[str], what: str) -> Found:
+def _decide(candidates: list[dict[str, Any]], since: datetime, exclude: Container[str], what: str) -> Found:
     fresh, undated = [], []
     for row in candidates:
         if str(row.get("id")) in exclude:
@@ -85,7 +85,7 @@ def _decide(candidates: list[dict[str, Any]], since: datetime, exclude: Collecti
 
 
 def find_created(contacts: Sequence[Contact], client: DexClient, *, since: datetime,
-                 exclude: Collection[str] = frozenset(),
+                 exclude: Container[str] = frozenset(),
                  read: Callable[[Callable[[], Any]], Any] = _direct) -> list[Found]:
     """Return, for each contact, Created(id), None (not in Dex: send it again) or Unknown(reason).
 

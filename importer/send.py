@@ -91,7 +91,7 @@ class _Run(Generic[K]):
     def __init__(self, items: Iterable[tuple[K, Contact]], client: DexClient, *, batch_size: int,
                  policy: SendPolicy, pacer: Pacer, sleep: Callable[[float], None], rng: random.Random,
                  now: Callable[[], datetime], hooks: SendHooks[K], on_progress: Callable[[Progress], None] | None,
-                 stop: threading.Event) -> None:
+                 stop: threading.Event, keep_settled: bool) -> None:
         self.input = iter(items)
         self.client, self.batch_size, self.policy, self.pacer = client, batch_size, policy, pacer
         self.sleep, self.rng, self.now, self.hooks, self.on_progress, self.stop = sleep, rng, now, hooks, \
@@ -99,11 +99,15 @@ class _Run(Generic[K]):
         self.clock: Callable[[], float] = pacer.clock
         self.deadline = None if policy.time_limit is None else self.clock() + policy.time_limit
         self.timed_out = False
-        self.keys: list[K] = []
-        self.contacts: list[Contact] = []
-        self.outcomes: dict[int, Outcome] = {}
+        # Entries (numbered in reading order) are held from when they are read until they are settled: memory
+        # holds the contacts in flight, not the run. With `keep_settled` each settled key keeps its outcome.
+        self.read_count = 0
+        self.keys: dict[int, K] = {}
+        self.contacts: dict[int, Contact] = {}
+        self.keep_settled = keep_settled
+        self.outcomes: dict[int, tuple[K, Outcome]] = {}
         self.rounds: dict[int, int] = {}
-        self.claimed: set[str] = set()
+        self.claimed = _Claimed()
         self.tally: dict[type, int] = {Created: 0, Failed: 0, Unknown: 0}
         self.looked_for: set[int] = set()  # entries whose create lost its answer
         self.queue: deque[_Work] = deque()
@@ -156,9 +160,9 @@ class _Run(Generic[K]):
             except StopIteration:
                 self.exhausted = True
                 break
-            self.keys.append(key)
-            self.contacts.append(contact)
-            entries.append(len(self.keys) - 1)
+            entry, self.read_count = self.read_count, self.read_count + 1
+            self.keys[entry], self.contacts[entry] = key, contact
+            entries.append(entry)
         return _Work(entries) if entries else None
 
     def _finish(self, *, requeue: Iterable[_Work] = (), pending: _Pending | None = None, sent: bool = True) -> None:
@@ -199,12 +203,16 @@ class _Run(Generic[K]):
 
     def _settle(self, batch: Batch[int], decided: dict[int, Outcome]) -> None:
         with self.hook_lock:
+            keys = tuple(self.keys[i] for i in batch.keys)
+            settled = {self.keys[i]: o for i, o in decided.items()}
             for index, outcome in decided.items():
-                self.outcomes[index] = outcome
+                key = self.keys.pop(index)
+                del self.contacts[index]
+                if self.keep_settled:
+                    self.outcomes[index] = (key, outcome)
                 if isinstance(outcome, Created):
                     self.claimed.add(outcome.dex_id)
-            self.hooks.settled(Batch(batch.number, tuple(self.keys[i] for i in batch.keys), batch.contacts),
-                               {self.keys[i]: o for i, o in decided.items()})
+            self.hooks.settled(Batch(batch.number, keys, batch.contacts), settled)
             for outcome in decided.values():
                 self.tally[type(outcome)] += 1
             if self.on_progress is not None and decided:
@@ -316,10 +324,9 @@ class _Run(Generic[K]):
         with self.cond:
             self.counters.lookups += 1
         try:
-            with self.hook_lock:
-                claimed = frozenset(self.claimed)
+            # no copy of `claimed`: a lookup runs alone (no create in flight, no other lookup) so nothing adds to it
             found = find_created([self.contacts[i] for i in entries], self.client, since=since,
-                                 exclude=claimed, read=self.read)
+                                 exclude=self.claimed, read=self.read)
         except DexError as exc:
             if isinstance(exc, AuthError):
                 self._abort(exc)
@@ -342,6 +349,22 @@ class _Run(Generic[K]):
         self._finish(requeue=[_Work(resend[s:s + size]) for s in range(0, len(resend), size)], sent=False)
 
 
+class _Claimed:
+    """The Dex ids this run created, as their hashes: a lookup must not take one of them for a contact whose
+    answer was lost. A str id costs about 110 bytes in a set, its hash about 60; two of a million ids share a hash with
+    a chance under one in 10^7, and then a contact whose answer was lost would be sent again."""
+
+    def __init__(self) -> None:
+        self._hashes: set[int] = set()
+
+    def add(self, dex_id: str) -> None:
+        """Notes an id this run created."""
+        self._hashes.add(hash(dex_id))
+
+    def __contains__(self, dex_id: object) -> bool:
+        return hash(dex_id) in self._hashes
+
+
 def utc_now() -> datetime:
     """Return the current time in UTC (the default wall clock, compared with Dex's created_at)."""
     return datetime.now(timezone.utc)
@@ -352,13 +375,16 @@ def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batc
                   clock: Callable[[], float] = time.monotonic, now: Callable[[], datetime] = utc_now,
                   rng: random.Random | None = None, on_progress: Callable[[Progress], None] | None = None,
                   hooks: SendHooks[K] | None = None, stop: threading.Event | None = None,
-                  policy: SendPolicy | None = None, check_key: bool = True) -> SendResult[K]:
+                  policy: SendPolicy | None = None, check_key: bool = True,
+                  keep_settled: bool = True) -> SendResult[K]:
     """Return each key's outcome after creating the contacts in Dex, in batches, exactly once.
 
     The key is checked first (``GET /users/me``): AuthError before any contact is read or sent. A key
     refused mid-run stops the run (`SendResult.stopped`); keys read but not sent then end `Failed`.
     Setting `stop` sends no new batch; lost answers are still looked up. `sleep`, `clock` (monotonic),
-    `now` (wall clock) and `rng` are injectable so tests run fast and repeatable.
+    `now` (wall clock) and `rng` are injectable so tests run fast and repeatable. With `keep_settled` false
+    the result holds only the keys no `hooks.settled` call decided (a caller that takes every outcome from
+    its hook need not hold a million of them twice).
     """
     if not 1 <= batch_size <= 100:
         raise ValueError(f"batch_size must be between 1 and 100, got {batch_size}")
@@ -368,7 +394,7 @@ def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batc
                   clock=clock, sleep=sleep)
     run: _Run[K] = _Run(items, client, batch_size=batch_size, policy=policy, pacer=pacer, sleep=sleep,
                         rng=rng or random.Random(0), now=now, hooks=hooks or SendHooks(),
-                        on_progress=on_progress, stop=stop or threading.Event())
+                        on_progress=on_progress, stop=stop or threading.Event(), keep_settled=keep_settled)
     if check_key:
         run.read(client.me)
     threads = [threading.Thread(target=run.work, name=f"dex-send-{n}", daemon=True)
@@ -388,20 +414,17 @@ def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batc
             thread.join()
     if run.error is not None:
         raise run.error
-    unsettled = [i for i in range(len(run.keys)) if i not in run.outcomes]
+    unsettled = sorted(run.keys)
     stopped = run.aborted
     if stopped is None and run.halted() and (unsettled or not run.exhausted):
         stopped = f"stopped at the time limit of {policy.time_limit:g} s before every contact was sent" \
             if run.timed_out else "stopped before every contact was sent"
-    outcomes: dict[K, Outcome] = {}
-    for i, key in enumerate(run.keys):
-        if i in run.outcomes:
-            outcomes[key] = run.outcomes[i]
-        elif i in run.looked_for:
-            # its create lost its answer and the run ended before a lookup could tell
-            outcomes[key] = Unknown(f"no answer from Dex, and not looked up: {stopped}")
-        else:
-            outcomes[key] = Failed(f"not sent: {stopped}")
+    ended: dict[int, tuple[K, Outcome]] = {}
+    for i in unsettled:
+        # its create lost its answer and the run ended before a lookup could tell; or it was never sent
+        ended[i] = (run.keys[i], Unknown(f"no answer from Dex, and not looked up: {stopped}")
+                    if i in run.looked_for else Failed(f"not sent: {stopped}"))
+    outcomes = {key: outcome for _, (key, outcome) in sorted({**run.outcomes, **ended}.items())}
     c = run.counters
     stats = SendStats(c.requests, c.rate_limited, c.retries, c.lookups, c.splits, clock() - started)
     return SendResult(outcomes, stats, stopped)

@@ -4,8 +4,10 @@ kept there for the report; each contact let go once Dex's answer settled it; and
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import random
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from importer.cli import main
 from importer.client import DexClient
 from importer.journal import Journal, RecordStatus, fingerprint
 from importer.model import Contact, Notice, Record
-from importer.outcomes import Created
+from importer.outcomes import Batch, Created, Outcome, SendHooks
 from importer.pipeline import ReadOptions, open_files
 from importer.plan import make_plan
 from importer.report import FailedRecord, RecordLog, RecordResult, write_csv_report
@@ -83,29 +85,54 @@ def _people(path: Path, count: int, *, nameless: tuple[int, ...] = (), bad_id: t
     return path
 
 
+class _Tracked(dict):  # type: ignore[type-arg]
+    """A contact that can be weakly referenced, to see when the sender lets go of it."""
+
+
 def test_each_contact_is_let_go_once_dex_settled_it_and_the_journal_still_has_it_whole(
         dex_sandbox: SandboxServer, virtual_time: VirtualTime, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     export = _people(tmp_path / "people.csv", 250)
-    handed: list[Contact] = []
+    refs: dict[int, weakref.ref[_Tracked]] = {}
+    settled: set[int] = set()
+    held_after_settling: list[int] = []
 
     def spying(items: Iterator[tuple[int, Contact]], *args: Any, **kwargs: Any) -> Any:
-        def seen() -> Iterator[tuple[int, Contact]]:
+        # each contact goes to the sender as a copy only the sender holds; before each batch leaves, no
+        # contact already settled may still be alive
+        hooks = kwargs["hooks"]
+
+        class Watch(SendHooks[int]):
+            def before_send(self, batch: Batch[int]) -> None:
+                gc.collect()
+                held_after_settling.extend(k for k in settled if refs[k]() is not None)
+                hooks.before_send(batch)
+
+            def settled(self, batch: Batch[int], outcomes: dict[int, Outcome]) -> None:
+                hooks.settled(batch, outcomes)
+                settled.update(outcomes)
+
+        def tracked() -> Iterator[tuple[int, Contact]]:
             for key, contact in items:
-                handed.append(contact)
-                yield key, contact
-        return send_contacts(seen(), *args, **kwargs)
+                copy = _Tracked(contact)
+                refs[key] = weakref.ref(copy)
+                yield key, copy
+                del copy
+
+        kwargs["hooks"] = Watch()
+        return send_contacts(tracked(), *args, **kwargs)
 
     monkeypatch.setattr(importer.run, "send_contacts", spying)
     with DexClient(dex_sandbox.api_key, api_url=dex_sandbox.url, timeout=10) as client, \
             Journal.open(tmp_path / "journal.sqlite", account_id="user-1") as journal:
         with make_plan(open_files([str(export)], ReadOptions())) as plan:
-            result = send_plan(plan, client, send=SendOptions(batch_size=20), journal=journal,
+            # one worker: with more, a batch just settled is still in its worker's hands when the next leaves
+            result = send_plan(plan, client, send=SendOptions(batch_size=20, concurrency=1), journal=journal,
                                clock=virtual_time.clock, sleep=virtual_time.sleep)
         assert journal.in_flight(unknown_too=True) == []  # each settled in the journal before it was let go
         assert len(journal.created_in_run(journal.run_id)) == 250
     assert (result.count("created"), result.contacts_created, dex_sandbox.store.count()) == (250, 250, 250)
-    assert len(handed) == 250 and all(contact == {} for contact in handed)
+    assert len(refs) == 250 and len(settled) == 250 and held_after_settling == []
     assert sorted(c["full_name"] for c in dex_sandbox.store.contacts()) == [f"Person {n:03d}" for n in range(250)]
 
 

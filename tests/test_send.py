@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import random
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -188,6 +190,40 @@ def test_hooks_see_each_batch_before_it_is_sent_and_each_key_settle_once(
     assert sum(progress) == 50
     sent = [e for e in journal.events if e[0] == "sent"]
     assert len({number for _, number, _ in sent}) == len(sent)
+
+
+class _Tracked(dict):  # type: ignore[type-arg]
+    """A contact that can be weakly referenced, to see when the sender lets go of it."""
+
+
+def test_a_settled_contact_is_let_go_and_only_unsettled_keys_are_returned_without_keep_settled(
+        dex_sandbox_factory: Start, virtual_time: VirtualTime) -> None:
+    # lost answers and 503s on the way: contacts wait for lookups and retries, and are still let go once settled
+    server = dex_sandbox_factory(faults=Faults(error_rate=0.2, drop_after_store=0.2, seed=3))
+    contacts = [_Tracked(c) for _, c in people(60)]
+    alive = [weakref.ref(c) for c in contacts]
+    settled: set[int] = set()
+    held_after_settling: list[int] = []
+
+    class Watch(SendHooks[int]):
+        def before_send(self, batch: Batch[int]) -> None:
+            gc.collect()
+            held_after_settling.extend(k for k in settled if alive[k]() is not None)
+
+        def settled(self, batch: Batch[int], outcomes: dict[int, Outcome]) -> None:
+            settled.update(outcomes)
+
+    def items() -> Iterator[tuple[int, Contact]]:
+        for n in range(len(contacts)):
+            yield n, contacts[n]
+            contacts[n] = _Tracked()  # the test lets go of what it handed over
+
+    with DexClient(server.api_key, api_url=server.url, timeout=10) as client:
+        result = send_contacts(items(), client, batch_size=7, concurrency=1, hooks=Watch(), keep_settled=False,
+                               clock=virtual_time.clock, sleep=virtual_time.sleep)
+    assert len(settled) == 60 and result.outcomes == {} and result.stopped is None
+    assert held_after_settling == []
+    assert server.store.count() == 60
 
 
 def test_a_stop_sends_no_new_batch(dex_sandbox: SandboxServer, virtual_time: VirtualTime) -> None:
