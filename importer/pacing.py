@@ -18,6 +18,13 @@ windows. It learns the limit from 429s:
   hold most of that in its burst, which is how a limit of so many requests in any minute looks to the fit.
   The pace goes just below the ceiling (`decrease` of it), or to half of it when the 429 came within 3
   requests of the pause (still far too fast to learn anything);
+- requests leave evenly spaced but reach Dex bunched, each late by its own share of the network's delay:
+  the `jitter`, measured as the spread of the round trips. The fits then also allow for each request to have
+  arrived that much later than another, which fits the truth but much else above it, while the exact fits
+  often settle far below the limit (where no 429 would correct them for a minute): the ceiling goes three
+  quarters of the way from the exact one up to the loose one. When the jitter spans half a request or more
+  and the ceiling is still within `decrease` of the refused pace, the pace goes to 85% of the ceiling, so
+  that a pace far above the limit comes down in a few 429s, not dozens;
 - then the pace climbs back by `recover` of the ceiling per second while well below it, then by `probe` of
   it per second up to the pace it holds at: half-way from the lowest rate that fits (`floor`) to the
   ceiling, within `decrease` and 99% of the ceiling (99% when a window or the rate taken set it). Only
@@ -57,6 +64,13 @@ _KEEP = 100_000
 # times the ceiling: a bucket would then have had to hold most of it in its burst
 _SPAN = 5.0
 _BURSTY = 2.0
+# Round trips kept to measure the jitter by (the spread between these quantiles of them), and how far from
+# the exact fit's ceiling towards the one allowing for the jitter the ceiling goes
+_TRIPS = 200
+_SPREAD = (0.05, 0.9)
+_LOOSEN = 0.75
+# The pace kept after a 429 when the jitter leaves the fit no tighter than the refused pace
+_JITTERED = 0.85
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,7 @@ class Pacer:
         self._cycles: list[Cycle] = []
         self._accepted: deque[float] = deque(maxlen=_KEEP)  # starts of the requests answered
         self._longest_wait = 0.0  # the longest Retry-After met
+        self._trips: deque[float] = deque(maxlen=_TRIPS)  # seconds from a request's start to its answer
 
     @property
     def rate(self) -> float:
@@ -118,6 +133,16 @@ class Pacer:
         """Return the lowest rate the limit fitting the 429s so far could have (the ceiling itself when a
         window or the rate taken set it), None while unknown."""
         return self._floor
+
+    @property
+    def jitter(self) -> float:
+        """Return how much later than another a request may reach Dex, in seconds: the spread of the last
+        round trips, from their 5th to their 90th percentile (0.0 before there are ten)."""
+        if len(self._trips) < 10:
+            return 0.0
+        trips = sorted(self._trips)
+        low, high = (trips[min(len(trips) - 1, int(q * len(trips)))] for q in _SPREAD)
+        return high - low
 
     def take(self, *, waited: bool = False) -> Slot | float:
         """Return a slot when a request may go now, else the clock time to try again (nothing is reserved:
@@ -148,12 +173,14 @@ class Pacer:
         return got
 
     def answered(self, slot: Slot) -> None:
-        """Note a request that Dex answered (not 429/503): speed up when the pace is what limits us."""
+        """Note a request that Dex answered (not 429/503) and its round trip: speed up when the pace is what
+        limits us."""
         with self._lock:
             now = self._clock()
             elapsed = max(0.0, now - self._grown_at)
             self._grown_at = now
             self._accepted.append(slot.start)
+            self._trips.append(now - slot.start)
             if not slot.limited:
                 return
             if self._ceiling is None:
@@ -187,6 +214,7 @@ class Pacer:
         """Note a 429 for the request sent at `slot`: pause everyone, and slow down once per round."""
         with self._lock:
             now = self._clock()
+            self._trips.append(now - slot.start)
             if slot.start > self._last_cut:  # else sent before the last cut: the same round of requests
                 self._longest_wait = max(self._longest_wait, retry_after or 0.0)
                 self._cut(slot)
@@ -205,25 +233,43 @@ class Pacer:
                                                     spent=self._spent)][-_CYCLES:]
         self._refused = slot.start
         self._spent = sum(1 for start in self._sent or () if start > slot.start)
-        fit = window = None
+        fit = None
+        jitter = self.jitter
         while len(self._cycles) >= 2:
-            fit = fit_bucket(self._cycles, below=refused, floor=self.min_rate)
-            # a window longer than a second says so in its Retry-After, and pausing that long spends it fully
-            window = fit_window(self._cycles) if self._longest_wait <= 1.0 else None
-            if fit is not None or window is not None:
+            # fitted as if each request could have reached Dex up to `jitter` later than another: that fits
+            # more often, but allows rates well above the real one
+            loose = self._fit(refused, jitter)
+            if loose is not None:
+                exact = self._fit(refused, 0.0) if jitter else loose
+                # the exact fit, thrown by the jitter, often settles far below the limit, where no 429 will
+                # correct it for a minute: its ceiling goes most of the way up to the loose one's
+                fit = loose if exact is None else (exact[0], exact[1] + _LOOSEN * max(0.0, loose[1] - exact[1]))
                 break
             del self._cycles[0]
-        if window is not None and (fit is None or window > fit[1]):
-            fit = (min(refused, window), min(refused, window))
         if self._ceiling is None:  # the end of slow start
             share = max(self.first, min(self.decrease, self._initial / refused))
         else:
             share = 0.5 if sent is not None and len(sent) <= _FEW else self.decrease
         self._floor, self._ceiling = fit if fit is not None else (None, refused)
+        if refused * jitter >= 0.5 and fit is not None and self._ceiling >= refused * self.decrease:
+            # the jitter spans half a request or more, and left the fit no tighter than the refused pace: a
+            # small step down from each 429 would take many of them to reach the limit
+            share = min(share, _JITTERED)
         took = self._took(slot.start)
         if took is not None and took > self._ceiling * _BURSTY:
             self._floor = self._ceiling = min(refused, took)
         self._rate = max(self.min_rate, min(self._rate, self._ceiling * share))
+
+    def _fit(self, refused: float, jitter: float) -> tuple[float, float] | None:
+        """Return the lowest and the highest rate below `refused` at which a token bucket fits the cycles kept,
+        or the count a one-second window fitting them allows when that is more (arrivals up to `jitter` apart
+        from their starts); None when neither fits."""
+        fit = fit_bucket(self._cycles, below=refused, floor=self.min_rate, jitter=jitter)
+        # a window longer than a second says so in its Retry-After, and pausing that long spends it fully
+        window = fit_window(self._cycles, jitter=jitter) if self._longest_wait <= 1.0 else None
+        if window is not None and (fit is None or window > fit[1]):
+            fit = (min(refused, window), min(refused, window))
+        return fit
 
     def _took(self, until: float) -> float | None:
         """Return the rate of requests the server took from the start of the oldest cycle kept until `until`,

@@ -12,6 +12,11 @@ the first one the server refused. Two kinds of limiter are tried against the las
   burst and a lower rate than the window really allows.
 
 Both answer 429 with ``Retry-After: 1``, so only the counts tell them apart.
+
+Both fits take the starts for the arrivals. Given a `jitter`, they allow each request to have reached the
+server up to that much later than another instead: a bucket may then hold rate*jitter tokens more or fewer
+than the starts say, and a window counts surely only what started more than `jitter` before its end, and
+possibly what started up to `jitter` before it began.
 """
 
 from __future__ import annotations
@@ -76,43 +81,46 @@ class Cycle:
         return self.sent - rate * self.last + a, 1 + self.sent - rate * self.refused + a
 
 
-def bucket_fits(cycles: Sequence[Cycle], rate: float) -> bool:
-    """Return whether one token bucket refilled at `rate` (of B >= 1 tokens) fits every cycle.
+def bucket_fits(cycles: Sequence[Cycle], rate: float, *, jitter: float = 0.0) -> bool:
+    """Return whether one token bucket refilled at `rate` (of B >= 1 tokens) fits every cycle, its requests
+    arriving up to `jitter` seconds apart from their starts.
 
     A cycle starts either full (B tokens, less than 1 + rate*refill: the 429 before left less than 1), or,
     when B is more than the pause refilled, with less than that and at least rate*refill - spent.
     """
     sizes = [(1.0, math.inf)]  # the B still possible, as intervals [low, high)
+    slack = rate * jitter
     for cycle in cycles:
         low, high = cycle.held(rate)
-        high += _SLACK
+        low, high = low - slack, high + _SLACK + slack
         refilled = rate * cycle.refill
-        ways = [(low, min(high, refilled + 1))]
-        if max(low, refilled - cycle.spent) < min(high, refilled + 1):
-            ways.append((max(low, refilled - cycle.spent), math.inf))
+        ways = [(low, min(high, refilled + 1 + slack))]
+        if max(low, refilled - cycle.spent - slack) < min(high, refilled + 1 + slack):
+            ways.append((max(low, refilled - cycle.spent - slack), math.inf))
         sizes = [(max(a, c), min(b, d)) for a, b in sizes for c, d in ways if max(a, c) < min(b, d)]
         if not sizes:
             return False
     return True
 
 
-def fit_bucket(cycles: Sequence[Cycle], *, below: float, floor: float) -> tuple[float, float] | None:
-    """Return the lowest and the highest rate in [floor, below) at which one token bucket fits every cycle,
-    None when none does."""
+def fit_bucket(cycles: Sequence[Cycle], *, below: float, floor: float,
+               jitter: float = 0.0) -> tuple[float, float] | None:
+    """Return the lowest and the highest rate in [floor, below) at which one token bucket fits every cycle
+    (arrivals up to `jitter` apart from the starts), None when none does."""
     low = high = None
     rate = below / _STEP
     while rate >= floor:
-        if bucket_fits(cycles, rate):
+        if bucket_fits(cycles, rate, jitter=jitter):
             high = rate if high is None else high
             low = rate
         rate /= _STEP
     return None if low is None or high is None else (low, high)
 
 
-def fit_window(cycles: Sequence[Cycle], *, seconds: float = 1.0) -> int | None:
+def fit_window(cycles: Sequence[Cycle], *, seconds: float = 1.0, jitter: float = 0.0) -> int | None:
     """Return the most requests per window of `seconds` a fixed window could allow and fit every cycle,
     whatever the phase of its boundaries: no window took more, and each refused request found that many
-    taken in its own; None when no phase fits.
+    taken in its own (arrivals up to `jitter` apart from the starts); None when no phase fits.
 
     Of the phases that fit, the one allowing the most is kept: a window set too high is found out by the
     next 429, one set too low never is.
@@ -124,12 +132,17 @@ def fit_window(cycles: Sequence[Cycle], *, seconds: float = 1.0) -> int | None:
         for cycle in cycles:
             sends, lo = cycle.sends, 0
             first, refused = (math.floor((t - phase) / seconds) for t in (sends[0], cycle.refused))
-            for k in range(first, refused):  # each window before the refused request's
-                end = bisect.bisect_left(sends, phase + (k + 1) * seconds, lo)
-                most = max(most, end - lo)
-                lo = end
-            # each refused request found its window full: as many taken in it as in the fullest window
-            most, allowed = max(most, len(sends) - lo), min(allowed, len(sends) - lo)
+            for k in range(first, refused + 1):  # each window up to the refused request's
+                # sent in [start, end - jitter): surely counted in window k
+                start = bisect.bisect_left(sends, phase + k * seconds, lo)
+                end = min(cycle.refused, phase + (k + 1) * seconds) - jitter
+                most = max(most, bisect.bisect_left(sends, end, start) - start)
+                lo = start
+            # each refused request found its window full: as many taken in it as in the fullest window; with
+            # jitter, also those sent up to `jitter` before its window, and as many after it as just before it
+            near = len(sends) - bisect.bisect_left(sends, cycle.refused - jitter)
+            allowed = min(allowed, len(sends) - bisect.bisect_left(sends, phase + refused * seconds - jitter)
+                          + (near if jitter else 0))
             if most > allowed:
                 break
         if cycles and 1 <= allowed and most <= allowed:

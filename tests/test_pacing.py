@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 import math
+import random
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Protocol
@@ -61,6 +63,34 @@ def tally(pace: Pacer, server: Server, vt: VirtualTime, seconds: float) -> tuple
     """Return (accepted, refused) after `seconds` of `drive`."""
     refused = [was for _, was in drive(pace, server, vt, seconds)]
     return refused.count(False), refused.count(True)
+
+
+def tally_jittered(pace: Pacer, server: Server, vt: VirtualTime, seconds: float, *, seed: int,
+                   jitter: float, workers: int = 4) -> tuple[int, int]:
+    """Return (accepted, refused) after `seconds` of `workers` sending through `pace`, each request reaching
+    `server` 50 ms plus an exponential delay of mean `jitter` after it left, and answered on arrival."""
+    rng, started = random.Random(seed), vt.clock()
+    events: list[tuple[float, int, Slot | None]] = [(started, n, None) for n in range(workers)]
+    accepted = refused = 0
+    while events and vt.clock() - started < seconds:
+        at, n, slot = heapq.heappop(events)
+        vt.sleep(at - vt.clock())
+        if slot is None:  # a worker asks for a slot
+            got = pace.take(waited=True)
+            if isinstance(got, Slot):
+                heapq.heappush(events, (at + 0.05 + rng.expovariate(1 / jitter), n, got))
+            else:
+                heapq.heappush(events, (max(got, at + 1e-6), n, None))
+            continue
+        wait = server.take()
+        if wait:
+            refused += 1
+            pace.throttled(slot, math.ceil(wait))
+        else:
+            accepted += 1
+            pace.answered(slot)
+        heapq.heappush(events, (at, n, None))
+    return accepted, refused
 
 
 def test_slow_start_doubles_every_quarter_second_at_most_fourfold_per_answer(virtual_time: VirtualTime) -> None:
@@ -166,6 +196,19 @@ def test_the_fit_finds_a_token_bucket_within_a_few_429s(virtual_time: VirtualTim
     # the ceiling never leaves the real rate out; the pace holds within a few percent of it
     assert pace.ceiling is not None and limit <= pace.ceiling < limit * 1.03
     assert limit * 0.97 < pace.rate < limit * 1.01
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_jittered_arrivals_neither_hold_the_pace_far_below_a_bucket_nor_meet_many_429s(
+        virtual_time: VirtualTime, seed: int) -> None:
+    # requests leave evenly but reach the bucket bunched: fitted exactly, the cycles can read as a far slower
+    # bucket with a big burst, which no 429 would contradict for a minute
+    pace = pacer(virtual_time)
+    accepted, refused = tally_jittered(pace, TokenBucket(20, 5, clock=virtual_time.clock), virtual_time, 60,
+                                       seed=seed, jitter=0.05)
+    assert 0.07 < pace.jitter < 0.2  # 5% to 90% of an exponential of mean 50 ms: 113 ms
+    assert accepted >= 0.85 * 20 * 60
+    assert refused <= 0.01 * accepted
 
 
 def test_a_burst_bigger_than_a_pause_refills_is_not_met_again_and_again(virtual_time: VirtualTime) -> None:

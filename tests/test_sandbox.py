@@ -204,6 +204,20 @@ def test_503s_latency_and_dropped_answers(dex_sandbox_factory: Callable[..., San
     assert dropping.stats.dropped == 1
 
 
+def test_jitter_varies_each_latency_within_its_bounds_the_same_way_for_a_seed(
+        dex_sandbox_factory: Callable[..., SandboxServer], virtual_time: VirtualTime) -> None:
+    waits: list[list[float]] = []
+    for _ in range(2):
+        server = dex_sandbox_factory(faults=Faults(latency_ms=100, jitter_ms=50, seed=4))
+        virtual_time.slept.clear()
+        with httpx.Client(headers={"Authorization": f"Bearer {server.api_key}"}, trust_env=False) as http:
+            assert {http.get(server.url + "/users/me").status_code for _ in range(20)} == {200}
+        waits.append(list(virtual_time.slept))
+    assert waits[0] == waits[1]
+    assert all(0.05 <= wait <= 0.15 for wait in waits[0])
+    assert max(waits[0]) - min(waits[0]) > 0.05  # spread out, not one latency for all
+
+
 def test_faults_refuse_impossible_values() -> None:
     with pytest.raises(ValueError, match="error_rate must be between 0 and 1, got 1.5"):
         Faults(error_rate=1.5)
@@ -211,6 +225,8 @@ def test_faults_refuse_impossible_values() -> None:
         Faults(rate_limit=20, burst=5, window=1.0)
     with pytest.raises(ValueError, match="window must let at least 1 request through: 2/s for 0.25 s"):
         Faults(rate_limit=2, window=0.25)
+    with pytest.raises(ValueError, match=r"jitter_ms must be between 0 and latency_ms \(20\), got 30"):
+        Faults(latency_ms=20, jitter_ms=30)
 
 
 def test_run_sandbox_serves_until_ctrl_c_and_keeps_contacts_in_its_file(tmp_path: Path) -> None:

@@ -29,7 +29,10 @@ class Faults:
       may then send twice that in a moment across a boundary; beyond it the answer is 429 with
       ``Retry-After`` the whole seconds until the next window. None: the token bucket.
     - `error_rate`: probability that a request is answered 503 before anything is done.
-    - `latency_ms`: how long every answer waits.
+    - `latency_ms`: how long every request waits before the server looks at it (the rate limit included).
+    - `jitter_ms`: how much more or less than `latency_ms` each waits, uniformly at random (from the seed, in
+      the order requests arrive), as over the internet: requests sent evenly then reach the rate limit
+      bunched together. At most `latency_ms`.
     - `drop_after_store`: probability that a create stores its batch and then closes the connection
       without answering (the client cannot know whether anything was created).
     - `seed`: the random source of the two probabilities. Whether a request meets a fault depends only on
@@ -42,6 +45,7 @@ class Faults:
     window: float | None = None
     error_rate: float = 0.0
     latency_ms: float = 0.0
+    jitter_ms: float = 0.0
     drop_after_store: float = 0.0
     seed: int = 0
 
@@ -61,6 +65,8 @@ class Faults:
                                  f"{self.window:g} s")
         if self.latency_ms < 0:
             raise ValueError(f"latency_ms must be 0 or more, got {self.latency_ms}")
+        if not 0 <= self.jitter_ms <= self.latency_ms:
+            raise ValueError(f"jitter_ms must be between 0 and latency_ms ({self.latency_ms:g}), got {self.jitter_ms}")
 
 
 class VirtualTime:
@@ -158,6 +164,7 @@ class FaultState:
         self._seen: dict[tuple[str, bytes], int] = {}
         self._lock = threading.Lock()
         self._bucket: TokenBucket | FixedWindow | None = None
+        self._jitter = random.Random(f"{faults.seed}:jitter")
         if faults.rate_limit is not None and faults.window is not None:
             # a hair of tolerance, so that 20/s over 0.1 s is 2, not 1
             self._bucket = FixedWindow(math.floor(faults.rate_limit * faults.window + 1e-9), faults.window,
@@ -182,9 +189,13 @@ class FaultState:
             setattr(self.stats, name, getattr(self.stats, name) + n)
 
     def delay(self) -> None:
-        """Wait the configured latency."""
-        if self.faults.latency_ms:
-            self._sleep(self.faults.latency_ms / 1000)
+        """Wait the configured latency, give or take the jitter."""
+        latency = self.faults.latency_ms
+        if self.faults.jitter_ms:
+            with self._lock:
+                latency += self._jitter.uniform(-self.faults.jitter_ms, self.faults.jitter_ms)
+        if latency:
+            self._sleep(latency / 1000)
 
     def retry_after(self) -> int | None:
         """Return None when the request is within the rate limit, else the whole seconds for Retry-After."""
