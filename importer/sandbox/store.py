@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS contacts (seq INTEGER PRIMARY KEY AUTOINCREMENT, id T
                                      body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS contact_emails (contact_id TEXT NOT NULL, email TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS contact_emails_email ON contact_emails (email);
+-- a contact's emails are replaced on every create and update: without this, each one scans the table
+CREATE INDEX IF NOT EXISTS contact_emails_contact ON contact_emails (contact_id);
 CREATE TABLE IF NOT EXISTS tags (id TEXT PRIMARY KEY, name TEXT NOT NULL, color TEXT);
 CREATE TABLE IF NOT EXISTS contact_tags (contact_id TEXT NOT NULL, tag_id TEXT NOT NULL,
                                          PRIMARY KEY (contact_id, tag_id));
