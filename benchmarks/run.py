@@ -17,6 +17,8 @@ upload against a rate-limited sandbox, and prints the ratios and whether each ta
 - Upload against the sandbox rate-limited to 5 and 20 requests/s (token buckets) and 20 per 1 s window, 100 ms
   of latency (see benchmarks/pacing.py): contacts/s at least 90% of the limit's ideal over the whole run,
   under 5% of requests answered 429; then, with no limit, how the time scales with the concurrency.
+- With ``--import-memory 100k,300k``: the peak memory of a real ``import`` of the Google export into a
+  sandbox in a process of its own (no target of its own; it should stay flat too).
 
 The ratios are measured first, alone. The memory children then run while the uploads go on: an upload waits
 on its pace most of the time (a few % of one core), and a peak RSS does not depend on the time it takes.
@@ -140,6 +142,43 @@ def peak_rss_mb(path: Path) -> tuple[float, float]:
     return maxrss * 1024 / scale / 1024, seconds
 
 
+# A sandbox in a process of its own (its memory is not the importer's): prints its URL and key, then serves.
+_SANDBOX = """
+import sys, time
+from importer.sandbox import serve
+server = serve(db=sys.argv[1])
+print(server.url, server.api_key, flush=True)
+while True:
+    time.sleep(3600)
+"""
+
+
+def import_rss_mb(path: Path) -> tuple[float, float]:
+    """Return (peak RSS in MB, seconds) of a real ``python -m importer import path`` into a fresh sandbox."""
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as folder:
+        sandbox = subprocess.Popen([sys.executable, "-c", _SANDBOX, os.path.join(folder, "dex.sqlite")],
+                                   stdout=subprocess.PIPE, text=True, cwd=root)
+        try:
+            assert sandbox.stdout is not None
+            url, key = sandbox.stdout.readline().split()
+            command = [sys.executable, "-m", "importer", "import", str(path), "--region", "US", "--yes",
+                       "--initial-rate", "100", "--journal", os.path.join(folder, "journal.sqlite"),
+                       "--report", os.path.join(folder, "report.csv")]
+            start = time.perf_counter()
+            launched = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], capture_output=True, text=True,
+                                      cwd=root, check=True, env={**os.environ, "DEX_API_URL": url, "DEX_API_KEY": key})
+            seconds = time.perf_counter() - start
+        finally:
+            sandbox.kill()
+            sandbox.wait()
+    code, maxrss = (int(x) for x in launched.stdout.split())
+    if code not in (0, 1):
+        raise SystemExit(f"{shlex.join(command)} exited with {code}")
+    scale = 1024 if sys.platform != "darwin" else 1024 * 1024
+    return maxrss * 1024 / scale / 1024, seconds
+
+
 def machine() -> str:
     """Return one line naming the CPU, its cores, the load, Python and the OS."""
     model = platform.processor() or platform.machine()
@@ -175,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="10k for the ratios, 10k and 100k for memory, shorter uploads")
     parser.add_argument("--no-upload", action="store_true", help="leave out the uploads to the sandbox")
+    parser.add_argument("--import-memory", metavar="SIZES", default="",
+                        help="also the peak memory of a real import of the Google export into a sandbox process, "
+                             "at these sizes (e.g. 100k,300k: about 3 minutes; a million rows take about 8)")
     parser.add_argument("--data", type=Path, default=DEFAULT_FOLDER, help="where the generated files live")
     parser.add_argument("--formats", default="google,linkedin,outlook,vcard")
     args = parser.parse_args(argv)
@@ -222,6 +264,13 @@ def main(argv: list[str] | None = None) -> int:
             ok &= uploads(args.quick)
         peaks = memory.result()
     ok &= memory_table(peaks)
+    if args.import_memory:
+        imports = [(size, *import_rss_mb(ensure(args.data, "google", size)[0]))
+                   for size in (s.strip() for s in args.import_memory.split(","))]
+        print()
+        print(table(["peak memory (child process)", "records", "peak RSS", "time"],
+                    [["google import into a sandbox", size, f"{peak:.0f} MB", f"{seconds:.1f}s"]
+                     for size, peak, seconds in imports]))
     return 0 if ok else 1
 
 
