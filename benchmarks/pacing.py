@@ -1,10 +1,11 @@
 """Benchmark the upload against a rate-limited sandbox in real time: how close to the limit, how many 429s.
 
-    .venv/bin/python benchmarks/pacing.py            # about 3.5 minutes
+    .venv/bin/python benchmarks/pacing.py            # about 4.5 minutes
     .venv/bin/python benchmarks/pacing.py --quick    # about 1 minute, rougher figures
 
 For each rate limit (an honest token bucket: `limit` requests/s, `burst` tokens; or a fixed window: at most
-`limit` requests in each second, counted afresh) with 100 ms of latency, it sends contacts with the
+`limit` requests in each second, counted afresh) with 100 ms of latency (and once more with +-50 ms of
+jitter: requests reach the server bunched, as over the internet), it sends contacts with the
 importer's default pacing (which starts at 1 request/s and must find the limit itself) and prints
 requests/s against the limit, contacts/s as a share of the ideal (limit x batch size), and the share of
 requests answered 429; "steady" leaves out the first 10 s (the slow start). Then, with no rate
@@ -79,9 +80,10 @@ def upload(faults: Faults, contacts: int, *, batch_size: int, concurrency: int,
         server.close()
 
 
-# (requests/s, token bucket size or None, fixed window seconds or None, seconds the upload takes at the limit)
-LIMITS: tuple[tuple[float, int | None, float | None, float], ...] = (
-    (5.0, 2, None, 60.0), (20.0, 5, None, 45.0), (20.0, None, 1.0, 60.0))
+# (requests/s, token bucket size or None, fixed window seconds or None, latency jitter in ms, seconds the upload
+# takes at the limit)
+LIMITS: tuple[tuple[float, int | None, float | None, int, float], ...] = (
+    (5.0, 2, None, 0, 60.0), (20.0, 5, None, 0, 45.0), (20.0, None, 1.0, 0, 60.0), (20.0, 5, None, 50, 45.0))
 IDEAL_TARGET = 0.90   # contacts/s over the whole run, as a share of the limit's ideal: at least this
 REFUSED_TARGET = 0.05  # share of requests answered 429: under this
 
@@ -105,15 +107,16 @@ class Limited:
 
 
 def rate_limited(limit: float, seconds: float, *, burst: int | None = None, window: float | None = None,
-                 batch_size: int, concurrency: int) -> Limited:
+                 jitter_ms: int = 0, batch_size: int, concurrency: int) -> Limited:
     """Return the figures of an upload meant to take about `seconds` at the limit (a token bucket holding
-    `burst`, or a fixed window of `window` seconds)."""
+    `burst`, or a fixed window of `window` seconds), each request delayed 100 ms +- `jitter_ms`."""
     contacts = int(limit * seconds) * batch_size
-    f = upload(Faults(rate_limit=limit, burst=burst, window=window, latency_ms=100), contacts,
-               batch_size=batch_size, concurrency=concurrency)
+    f = upload(Faults(rate_limit=limit, burst=burst, window=window, latency_ms=100, jitter_ms=jitter_ms, seed=1),
+               contacts, batch_size=batch_size, concurrency=concurrency)
     ideal = limit * batch_size
     steady = f.steady_created / f.steady_seconds / ideal if f.steady_seconds > 0 else float("nan")
     name = f"{limit:g}/s, burst {burst}" if window is None else f"{limit:g}/s, {window:g} s window"
+    name += f", ±{jitter_ms} ms" if jitter_ms else ""
     return Limited(name, contacts, f.seconds, (f.requests - f.refused) / f.seconds, f.created / f.seconds / ideal,
                    steady, f.refused / f.requests)
 
@@ -121,9 +124,9 @@ def rate_limited(limit: float, seconds: float, *, burst: int | None = None, wind
 def limited_runs(*, quick: bool = False, batch_size: int = 20, concurrency: int = 4) -> Iterator[Limited]:
     """Yield the figures of an upload against each of `LIMITS` (shorter with `quick`), one after the other."""
     scale = 0.3 if quick else 1.0
-    for limit, burst, window, seconds in LIMITS:
-        yield rate_limited(limit, seconds * scale, burst=burst, window=window, batch_size=batch_size,
-                           concurrency=concurrency)
+    for limit, burst, window, jitter_ms, seconds in LIMITS:
+        yield rate_limited(limit, seconds * scale, burst=burst, window=window, jitter_ms=jitter_ms,
+                           batch_size=batch_size, concurrency=concurrency)
 
 
 def scaling_runs(*, quick: bool = False) -> Iterator[tuple[int, float, float]]:
