@@ -214,7 +214,7 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
         sent = send_contacts(items(), client, batch_size=send.batch_size, concurrency=send.concurrency,
                              on_progress=on_progress, hooks=_Settling(journal.hooks() if journal else None, settle),
                              stop=stop, policy=send.policy, clock=clock, sleep=sleep, now=now, check_key=False,
-                             keep_settled=False)
+                             keep_settled=False, created_ids=journal.created_ids() if journal else None)
         settle(sent.outcomes)  # those the run ended without settling: never sent, or never looked up
         for position in range(len(updates)):
             states, decision = updates.load(position)

@@ -21,7 +21,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Container, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Generic, TypeVar
@@ -91,7 +91,7 @@ class _Run(Generic[K]):
     def __init__(self, items: Iterable[tuple[K, Contact]], client: DexClient, *, batch_size: int,
                  policy: SendPolicy, pacer: Pacer, sleep: Callable[[float], None], rng: random.Random,
                  now: Callable[[], datetime], hooks: SendHooks[K], on_progress: Callable[[Progress], None] | None,
-                 stop: threading.Event, keep_settled: bool) -> None:
+                 stop: threading.Event, keep_settled: bool, created_ids: Container[str] | None) -> None:
         self.input = iter(items)
         self.client, self.batch_size, self.policy, self.pacer = client, batch_size, policy, pacer
         self.sleep, self.rng, self.now, self.hooks, self.on_progress, self.stop = sleep, rng, now, hooks, \
@@ -107,7 +107,11 @@ class _Run(Generic[K]):
         self.keep_settled = keep_settled
         self.outcomes: dict[int, tuple[K, Outcome]] = {}
         self.rounds: dict[int, int] = {}
-        self.claimed = _Claimed()
+        # the ids a lookup must not take for a contact whose answer was lost: the caller's, or our own
+        self.claimed: _Claimed | None = None
+        if created_ids is None:
+            self.claimed = created_ids = _Claimed()
+        self.exclude: Container[str] = created_ids
         self.tally: dict[type, int] = {Created: 0, Failed: 0, Unknown: 0}
         self.looked_for: set[int] = set()  # entries whose create lost its answer
         self.queue: deque[_Work] = deque()
@@ -210,7 +214,7 @@ class _Run(Generic[K]):
                 del self.contacts[index]
                 if self.keep_settled:
                     self.outcomes[index] = (key, outcome)
-                if isinstance(outcome, Created):
+                if self.claimed is not None and isinstance(outcome, Created):
                     self.claimed.add(outcome.dex_id)
             self.hooks.settled(Batch(batch.number, keys, batch.contacts), settled)
             for outcome in decided.values():
@@ -324,9 +328,9 @@ class _Run(Generic[K]):
         with self.cond:
             self.counters.lookups += 1
         try:
-            # no copy of `claimed`: a lookup runs alone (no create in flight, no other lookup) so nothing adds to it
+            # no copy of the ids: a lookup runs alone (no create in flight, no other lookup), nothing adds to them
             found = find_created([self.contacts[i] for i in entries], self.client, since=since,
-                                 exclude=self.claimed, read=self.read)
+                                 exclude=self.exclude, read=self.read)
         except DexError as exc:
             if isinstance(exc, AuthError):
                 self._abort(exc)
@@ -376,7 +380,7 @@ def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batc
                   rng: random.Random | None = None, on_progress: Callable[[Progress], None] | None = None,
                   hooks: SendHooks[K] | None = None, stop: threading.Event | None = None,
                   policy: SendPolicy | None = None, check_key: bool = True,
-                  keep_settled: bool = True) -> SendResult[K]:
+                  keep_settled: bool = True, created_ids: Container[str] | None = None) -> SendResult[K]:
     """Return each key's outcome after creating the contacts in Dex, in batches, exactly once.
 
     The key is checked first (``GET /users/me``): AuthError before any contact is read or sent. A key
@@ -384,7 +388,9 @@ def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batc
     Setting `stop` sends no new batch; lost answers are still looked up. `sleep`, `clock` (monotonic),
     `now` (wall clock) and `rng` are injectable so tests run fast and repeatable. With `keep_settled` false
     the result holds only the keys no `hooks.settled` call decided (a caller that takes every outcome from
-    its hook need not hold a million of them twice).
+    its hook need not hold a million of them twice). `created_ids` holds every Dex id created so far, for a
+    lookup never to take one for a contact whose answer was lost: a caller whose `hooks.settled` records them
+    (a journal) passes its own, and the sender keeps none; by default it keeps the ids it created.
     """
     if not 1 <= batch_size <= 100:
         raise ValueError(f"batch_size must be between 1 and 100, got {batch_size}")
@@ -394,7 +400,8 @@ def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batc
                   clock=clock, sleep=sleep)
     run: _Run[K] = _Run(items, client, batch_size=batch_size, policy=policy, pacer=pacer, sleep=sleep,
                         rng=rng or random.Random(0), now=now, hooks=hooks or SendHooks(),
-                        on_progress=on_progress, stop=stop or threading.Event(), keep_settled=keep_settled)
+                        on_progress=on_progress, stop=stop or threading.Event(), keep_settled=keep_settled,
+                        created_ids=created_ids)
     if check_key:
         run.read(client.me)
     threads = [threading.Thread(target=run.work, name=f"dex-send-{n}", daemon=True)

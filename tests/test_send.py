@@ -148,6 +148,29 @@ def test_an_older_contact_with_the_same_email_is_not_taken_for_the_new_one(
     assert result.outcomes == {"ada": Created(new[0])} and len(new) == 1
 
 
+def test_a_lookup_never_takes_an_id_the_caller_says_was_created_already(
+        dex_sandbox_factory: Start, virtual_time: VirtualTime) -> None:
+    # Rui was created a moment ago by an earlier run (its journal knows the id); a second Rui loses its
+    # answer: of the two fresh Ruis in Dex the lookup must take the one that is not already claimed
+    server = dex_sandbox_factory(faults=Faults(drop_after_store=1.0))
+    rui = {"full_name": "Rui Costa"}
+    earlier = server.store.create_contacts([rui])[0]["id"]
+    asked: list[object] = []
+
+    class Journalled:
+        def __contains__(self, dex_id: object) -> bool:
+            asked.append(dex_id)
+            return dex_id == earlier
+
+    result = send(server, [("rui", rui)], virtual_time, created_ids=Journalled())
+    new = [c["id"] for c in server.store.contacts() if c["id"] != earlier]
+    assert result.outcomes == {"rui": Created(new[0])} and earlier in asked
+    alone = dex_sandbox_factory(faults=Faults(drop_after_store=1.0))
+    alone.store.create_contacts([rui])
+    assert send(alone, [("rui", rui)], virtual_time).outcomes == {
+        "rui": Unknown("2 contacts with its name were created since the batch was sent")}
+
+
 def test_a_server_that_keeps_failing_gives_up_with_failed_not_unknown(dex_sandbox_factory: Start,
                                                                       virtual_time: VirtualTime) -> None:
     server = dex_sandbox_factory(faults=Faults(error_rate=1.0))
