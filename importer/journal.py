@@ -34,40 +34,19 @@ from pathlib import Path
 from typing import Any, Generic, Literal, Self, TypeVar
 
 from importer.errors import InputError
+from importer.journal_file import OR_START_OVER, START_OVER, archive, connect
+from importer.journal_file import (
+    JournalBusy as JournalBusy,  # raised by Journal.open: importable from here
+)
 from importer.model import Contact
 from importer.outcomes import Batch, Created, Failed, Outcome, SendHooks, Unknown
 
 K = TypeVar("K", bound=Hashable)
 State = Literal["in_flight", "created", "failed", "unknown", "duplicate"]
 
-APPLICATION_ID = 0x44455849  # "DEXI": tells a journal from any other SQLite file
-SCHEMA_VERSION = 1
 # Ids Dex assigns (a tag, a group) say nothing about who the person is, and change if the person deletes and
 # recreates the tag between runs: leaving them out keeps a rerun with another --tag from creating everyone again
 _NOT_IDENTITY = ("tags_contacts", "groups_contacts")
-_OR_FIX = "pass --journal with another file, or --fresh to start over (the old journal is kept beside it)"
-_FIX = _OR_FIX[0].upper() + _OR_FIX[1:]
-
-_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE runs (id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, inputs TEXT NOT NULL,
-                   counts TEXT, stopped TEXT);
-CREATE TABLE batches (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs (id),
-                      number INTEGER NOT NULL, sent_at TEXT NOT NULL, UNIQUE (run_id, number));
-CREATE TABLE records (fingerprint TEXT PRIMARY KEY, state TEXT NOT NULL, batch_id INTEGER REFERENCES batches (id),
-                      first_sent_at TEXT, contact TEXT NOT NULL, file TEXT, line INTEGER, dex_id TEXT,
-                      message TEXT, settled_at TEXT);
-CREATE INDEX records_state ON records (state);
-CREATE TABLE created (dex_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, run_id TEXT NOT NULL,
-                      created_at TEXT, updated_at TEXT, deleted_at TEXT);
-CREATE INDEX created_run ON created (run_id);
-"""
-
-
-class JournalBusy(InputError):
-    """Another dex-import holds the journal (it is importing right now)."""
-
-
 @dataclass(frozen=True)
 class RecordStatus:
     """What the journal knows of a record: its state, the run that sent it last, its Dex id or message."""
@@ -126,80 +105,6 @@ def fingerprint(contact: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def connect(path: Path, *, create: bool) -> sqlite3.Connection:
-    """Returns a locked, checked connection to the journal at `path`; InputError when it is not one."""
-    try:
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
-    except sqlite3.Error as exc:
-        raise InputError(f"cannot open the journal ({exc})", path=str(path), hint=f"Check the folder, or {_OR_FIX}")
-    try:
-        # EXCLUSIVE before the first WAL access: the lock is held until close, and no -shm file is needed
-        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        _check(conn, path, create=create)
-        return conn
-    except sqlite3.OperationalError as exc:
-        conn.close()
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise JournalBusy("the journal is in use by another dex-import", path=str(path),
-                              hint=f"Wait for it to finish, or {_OR_FIX}") from None
-        if "unable to open" in str(exc):
-            raise InputError(f"cannot open the journal ({exc})", path=str(path),
-                             hint=f"Check the path and its permissions, or {_OR_FIX}") from None
-        raise _damaged(path, exc) from None
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise _damaged(path, exc) from None
-    except InputError:
-        conn.close()
-        raise
-
-
-def _damaged(path: Path, exc: Exception) -> InputError:
-    return InputError(f"not a dex-import journal, or damaged ({exc})", path=str(path), hint=_FIX)
-
-
-def _check(conn: sqlite3.Connection, path: Path, *, create: bool) -> None:
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-    if app_id == 0 and tables == 0 and create:
-        conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA application_id={APPLICATION_ID}; "
-                           f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
-        return
-    if app_id != APPLICATION_ID:
-        raise InputError("not a dex-import journal", path=str(path), hint=_FIX)
-    if version > SCHEMA_VERSION:
-        raise InputError(f"the journal was written by a newer dex-import (schema {version}, this one reads "
-                         f"up to {SCHEMA_VERSION})", path=str(path), hint=f"Upgrade dex-import, or {_OR_FIX}")
-    problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
-    if problems != ["ok"]:
-        raise _damaged(path, sqlite3.DatabaseError(problems[0]))
-
-
-def archive(path: Path, *, now: datetime) -> Path | None:
-    """Returns where the journal at `path` was moved (``NAME.archived-<time>.sqlite``), or None if absent."""
-    if not path.exists():
-        return None
-    try:
-        conn = connect(path, create=False)
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything into the main file before it moves
-        conn.close()
-    except JournalBusy:
-        raise
-    except InputError:
-        pass  # damaged: moved aside as it is, WAL and all, for whoever wants to look at it
-    when = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    target = path.with_name(f"{path.stem}.archived-{when}{path.suffix}")
-    for suffix in ("-wal", "-shm", ""):  # the main file last: a journal never lives without its WAL
-        side = Path(f"{path}{suffix}")
-        if side.exists():
-            os.replace(side, f"{target}{suffix}")
-    return target
-
-
 class Journal:
     """The open journal of one import (owns the SQLite connection); a context manager.
 
@@ -235,7 +140,7 @@ class Journal:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         except OSError as exc:
             raise InputError(f"cannot create the journal ({exc.strerror})", path=str(path),
-                             hint=f"Check the folder's permissions, or {_OR_FIX}") from None
+                             hint=f"Check the folder's permissions, or {OR_START_OVER}") from None
         conn = connect(path, create=True)
         started = now()
         run_id = f"{started.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}-{secrets.token_hex(2)}"
@@ -247,7 +152,7 @@ class Journal:
                 owner = db.execute("SELECT value FROM meta WHERE key = 'account_id'").fetchone()[0]
                 if owner != account_id:
                     raise InputError("the journal belongs to another Dex account than this API key's",
-                                     path=str(path), hint=_FIX)
+                                     path=str(path), hint=START_OVER)
                 db.execute("INSERT INTO runs (id, started_at, inputs) VALUES (?, ?, ?)",
                            (run_id, stamp(started), json.dumps(list(inputs))))
         except BaseException:
@@ -281,7 +186,7 @@ class Journal:
             except sqlite3.Error as exc:
                 # raised from before_send, this stops the import before the batch goes out
                 raise InputError(f"cannot write the journal ({exc})", path=str(self.path),
-                                 hint=f"Free some disk space, or {_OR_FIX}") from None
+                                 hint=f"Free some disk space, or {OR_START_OVER}") from None
 
     # -- what is known --------------------------------------------------------------------------------------
 

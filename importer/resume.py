@@ -31,10 +31,11 @@ from importer.client import (
     SurelyNotCreated,
 )
 from importer.errors import InputError
-from importer.pacing import Pacer
-from importer.journal import Journal, JournalBusy, connect
+from importer.journal import Journal
+from importer.journal_file import JournalBusy, connect
 from importer.lookup import Found, find_created
 from importer.outcomes import SendPolicy, Unknown
+from importer.pacing import Pacer
 
 T = TypeVar("T")
 _CHUNK = 1 << 20
