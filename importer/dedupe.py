@@ -98,7 +98,9 @@ class KeyIndex:
         self.count = 0
         self._file: BinaryIO = tempfile.TemporaryFile(prefix="dex-import-keys-")
         self._buffers = [array("q") for _ in range(BUCKETS)]
-        self._chunks: list[list[tuple[int, int]]] = [[] for _ in range(BUCKETS)]  # (offset, bytes) per bucket
+        # where each bucket's flushed chunks are in the file: (offset, bytes) pairs, flat (a tuple each came to
+        # 1 MB for a million records)
+        self._chunks = [array("q") for _ in range(BUCKETS)]
 
     def add(self, keys: list[tuple[str, str]]) -> int:
         """Returns the position of a new record with these dedupe keys."""
@@ -174,13 +176,14 @@ class KeyIndex:
         self._file.seek(0, 2)
         offset = self._file.tell()
         buffer.tofile(self._file)
-        self._chunks[bucket].append((offset, len(buffer) * buffer.itemsize))
+        self._chunks[bucket].extend((offset, len(buffer) * buffer.itemsize))
         del buffer[:]
 
     def _bucket(self, bucket: int) -> array[int]:
         """Returns the items of one bucket, in the order they were added."""
         items = array("q")
-        for offset, size in self._chunks[bucket]:
+        chunks = self._chunks[bucket]
+        for offset, size in zip(chunks[::2], chunks[1::2]):
             self._file.seek(offset)
             items.frombytes(self._file.read(size))
         items.extend(self._buffers[bucket])

@@ -113,9 +113,12 @@ def test_preview_json_of_a_merged_file_is_the_summary() -> None:
     assert (summary.merged, summary.merge_groups, json.loads(out.getvalue())["warnings_truncated"]) == (1, 1, 0)
 
 
-def test_groups_are_those_of_joining_record_by_record_in_memory() -> None:
+@pytest.mark.parametrize("flush", [1024, 4])
+def test_groups_are_those_of_joining_record_by_record_in_memory(flush: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # a few hundred records drawing keys from a small pool, so that groups chain and meet; the reference
-    # joins each record to the first holder of each of its keys, as a dict of every key would
+    # joins each record to the first holder of each of its keys, as a dict of every key would (with a tiny
+    # buffer, the keys also go through the file in many chunks per bucket)
+    monkeypatch.setattr(sys.modules["importer.dedupe"], "_FLUSH", flush)
     rng = random.Random(7)
     pool = [("email", f"p{n}@example.com") for n in range(300)] + [("LinkedIn handle", f"h{n}") for n in range(150)]
     records = [rng.sample(pool, rng.choice((0, 1, 1, 1, 2))) for _ in range(400)]
