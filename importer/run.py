@@ -160,7 +160,7 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
         else:
             fail(unused.record, "skipped", unused.message)
     # Only the contacts sent and not yet settled are held (a few batches); each is let go with its outcome.
-    pending: dict[int, tuple[Planned, Contact]] = {}
+    pending: dict[int, Planned] = {}
     lock = threading.Lock()
     updates = Pickles("dex-import-updates-")  # the records and decision of each contact to fill, on disk
 
@@ -188,18 +188,17 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
                 ({"tags_contacts": [{"tag_id": run_tag}]} if run_tag else {})
             body = {**planned.contact, **links}
             with lock:
-                pending[planned.position] = (planned, body)
+                pending[planned.position] = planned
             yield planned.position, body
 
     def settle(outcomes: dict[int, Outcome]) -> None:
         for key, outcome in outcomes.items():
             with lock:
-                held = pending.pop(key, None)
-                if held is not None and isinstance(outcome, Created):
+                planned = pending.pop(key, None)
+                if planned is not None and isinstance(outcome, Created):
                     result.contacts_created += 1
-            if held is None:
+            if planned is None:
                 continue  # settled already, as it happened
-            planned, _ = held
             if isinstance(outcome, Created):
                 _each(log, planned.records, "created", outcome.dex_id)
                 continue
