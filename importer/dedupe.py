@@ -145,26 +145,26 @@ class KeyIndex:
         del joins
         roots = array("q", (_find(parent, i) for i in range(len(members))))
         del parent
-        sizes = array("q", [0]) * len(members)
+        group_size = array("q", [0]) * len(members)  # by the rank of each group's root
         for root in roots:
-            sizes[root] += 1
+            group_size[root] += 1
         # `order` lists the groups one after the other in order of their leaders (a root is the smallest
         # rank of its group, so it comes before its members), each group ascending; arrays only, no sort
-        starts = array("q", [0]) * len(members)
+        group_start = array("q", [0]) * len(members)  # by root too: where its group begins in `order`
         slot = 0
         for rank, root in enumerate(roots):
             if rank == root:
-                starts[rank] = slot
-                slot += sizes[rank]
+                group_start[rank] = slot
+                slot += group_size[rank]
         order = array("q", [0]) * len(members)
-        filled = array("q", starts)
+        filled = array("q", group_start)
         for rank, root in enumerate(roots):
             order[filled[root]] = members[rank]
             filled[root] += 1
         del filled
         leaders = array("q", (members[root] for root in roots))
-        sizes = array("q", (sizes[root] for root in roots))
-        starts = array("q", (starts[root] for root in roots))
+        sizes = array("q", (group_size[root] for root in roots))
+        starts = array("q", (group_start[root] for root in roots))
         return Groups(members, leaders, sizes, starts, order, reasons)
 
     def close(self) -> None:

@@ -355,8 +355,8 @@ class _Run(Generic[K]):
 
 class _Claimed:
     """The Dex ids this run created, as their hashes: a lookup must not take one of them for a contact whose
-    answer was lost. A str id costs about 110 bytes in a set, its hash about 60; two of a million ids share a hash with
-    a chance under one in 10^7, and then a contact whose answer was lost would be sent again."""
+    answer was lost. A str id costs about 110 bytes in a set, its hash about 60; two of a million ids share a
+    hash with a chance under one in 10^7, and then a contact whose answer was lost would be sent again."""
 
     def __init__(self) -> None:
         self._hashes: set[int] = set()
