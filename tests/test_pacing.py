@@ -252,3 +252,13 @@ def test_wait_never_sleeps_a_negative_time() -> None:
     assert pace.wait() is not None
     assert pace.wait() is not None
     assert slept == [0.0]
+
+
+@pytest.mark.parametrize(("limit", "burst"), [(5, 2), (20, 5), (5, 1), (20, 20)])
+def test_the_pace_finds_a_token_bucket_limit_with_few_429s(virtual_time: VirtualTime, limit: float,
+                                                          burst: int) -> None:
+    """Return nothing: over two minutes the pace keeps >= 90% of the limit with < 5% of requests refused."""
+    accepted, refused = tally(pacer(virtual_time), TokenBucket(limit, burst, clock=virtual_time.clock),
+                              virtual_time, 120)
+    assert accepted >= 0.9 * limit * 120
+    assert refused < 0.05 * (accepted + refused)

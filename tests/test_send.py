@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import math
 import random
 import threading
 import weakref
@@ -18,7 +17,6 @@ from importer.client import AuthError, DexClient
 from importer.model import Contact
 from importer.pacing import Pacer
 from importer.sandbox import Faults, SandboxServer, VirtualTime
-from importer.sandbox.faults import TokenBucket
 from importer.send import (
     Batch,
     Created,
@@ -301,25 +299,3 @@ def test_a_stop_cuts_a_retry_after_wait_short(virtual_time: VirtualTime) -> None
     stop_at = virtual_time.clock() + 2.0
     assert pacer.wait(cancelled=lambda: virtual_time.clock() >= stop_at) is None
     assert virtual_time.clock() < stop_at + 1.0
-
-
-@pytest.mark.parametrize(("limit", "burst"), [(5, 2), (20, 5), (5, 1), (20, 20)])
-def test_the_pace_finds_a_token_bucket_limit_with_few_429s(virtual_time: VirtualTime, limit: float,
-                                                          burst: int) -> None:
-    """Return nothing: over two minutes the pace keeps >= 90% of the limit with < 5% of requests refused."""
-    bucket = TokenBucket(limit, burst, clock=virtual_time.clock)
-    pacer = Pacer(rate=1, min_rate=0.1, max_rate=1000, clock=virtual_time.clock, sleep=virtual_time.sleep)
-    started = virtual_time.clock()
-    accepted = refused = 0
-    while virtual_time.clock() - started < 120:
-        slot = pacer.wait()
-        assert slot is not None
-        wait = bucket.take()
-        if wait:
-            refused += 1
-            pacer.throttled(slot, math.ceil(wait))
-        else:
-            accepted += 1
-            pacer.answered(slot)
-    assert accepted >= 0.9 * limit * 120
-    assert refused < 0.05 * (accepted + refused)
