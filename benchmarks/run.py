@@ -127,20 +127,27 @@ print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
 """
 
 
-def peak_rss_mb(path: Path) -> tuple[float, float]:
-    """Return (peak RSS in MB, seconds) of `python -m importer preview path --out X --json` in a child."""
-    with tempfile.TemporaryDirectory() as folder:
-        command = [sys.executable, "-m", "importer", "preview", str(path), "--region", "US",
-                   "--out", os.path.join(folder, "contacts.jsonl"), "--json"]
-        start = time.perf_counter()
-        launched = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], capture_output=True, text=True,
-                                  cwd=Path(__file__).resolve().parent.parent, check=True)
-        seconds = time.perf_counter() - start
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def launched_rss_mb(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Return (peak RSS in MB, seconds) of `command`, run in a child of the small launcher."""
+    start = time.perf_counter()
+    launched = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], capture_output=True, text=True,
+                              cwd=ROOT, check=True, env=env)
+    seconds = time.perf_counter() - start
     code, maxrss = (int(x) for x in launched.stdout.split())
     if code not in (0, 1):
         raise SystemExit(f"{shlex.join(command)} exited with {code}")
     scale = 1024 if sys.platform != "darwin" else 1024 * 1024  # ru_maxrss is KB on Linux, bytes on macOS
     return maxrss * 1024 / scale / 1024, seconds
+
+
+def peak_rss_mb(path: Path) -> tuple[float, float]:
+    """Return (peak RSS in MB, seconds) of `python -m importer preview path --out X --json` in a child."""
+    with tempfile.TemporaryDirectory() as folder:
+        return launched_rss_mb([sys.executable, "-m", "importer", "preview", str(path), "--region", "US",
+                                "--out", os.path.join(folder, "contacts.jsonl"), "--json"])
 
 
 # A sandbox in a process of its own (its memory is not the importer's): prints its URL and key, then serves.
@@ -156,28 +163,20 @@ while True:
 
 def import_rss_mb(path: Path) -> tuple[float, float]:
     """Return (peak RSS in MB, seconds) of a real ``python -m importer import path`` into a fresh sandbox."""
-    root = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as folder:
         sandbox = subprocess.Popen([sys.executable, "-c", _SANDBOX, os.path.join(folder, "dex.sqlite")],
-                                   stdout=subprocess.PIPE, text=True, cwd=root)
+                                   stdout=subprocess.PIPE, text=True, cwd=ROOT)
         try:
             assert sandbox.stdout is not None
             url, key = sandbox.stdout.readline().split()
-            command = [sys.executable, "-m", "importer", "import", str(path), "--region", "US", "--yes",
-                       "--initial-rate", "100", "--journal", os.path.join(folder, "journal.sqlite"),
-                       "--report", os.path.join(folder, "report.csv")]
-            start = time.perf_counter()
-            launched = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], capture_output=True, text=True,
-                                      cwd=root, check=True, env={**os.environ, "DEX_API_URL": url, "DEX_API_KEY": key})
-            seconds = time.perf_counter() - start
+            return launched_rss_mb([sys.executable, "-m", "importer", "import", str(path), "--region", "US",
+                                    "--yes", "--initial-rate", "100",
+                                    "--journal", os.path.join(folder, "journal.sqlite"),
+                                    "--report", os.path.join(folder, "report.csv")],
+                                   env={**os.environ, "DEX_API_URL": url, "DEX_API_KEY": key})
         finally:
             sandbox.kill()
             sandbox.wait()
-    code, maxrss = (int(x) for x in launched.stdout.split())
-    if code not in (0, 1):
-        raise SystemExit(f"{shlex.join(command)} exited with {code}")
-    scale = 1024 if sys.platform != "darwin" else 1024 * 1024
-    return maxrss * 1024 / scale / 1024, seconds
 
 
 def machine() -> str:
