@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from importer.client import DexClient  # noqa: E402
+from importer.dex.client import DexClient  # noqa: E402
 from importer.model import Contact  # noqa: E402
-from importer.outcomes import Progress, SendPolicy  # noqa: E402
 from importer.sandbox import Faults, serve  # noqa: E402
-from importer.send import send_contacts  # noqa: E402
+from importer.send.batches import send_contacts  # noqa: E402
+from importer.send.outcomes import Progress, SendPolicy  # noqa: E402
 
 WARM_UP = 10.0  # seconds of slow start left out of the "steady" figure
 

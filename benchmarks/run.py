@@ -66,7 +66,7 @@ PANDAS_OPTIONS: dict[str, dict[str, object]] = {
 
 def importer_preview(path: Path) -> int:
     """Return the contacts of previewing `path` with --region US, writing them as JSON lines to a temp file."""
-    from importer.pipeline import ReadOptions
+    from importer.plan.inputs import ReadOptions
     from importer.preview import preview
 
     with tempfile.TemporaryFile("w+", encoding="utf-8") as out:

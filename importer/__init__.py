@@ -16,8 +16,9 @@ from importer.exitcodes import ExitCode
 from importer.mapping.apply import Mapped
 from importer.mapping.load import builtin_mappings, get_mapping, load_mapping_file
 from importer.model import Contact, Notice, Record
-from importer.pipeline import OpenedFile, ReadOptions, map_records, open_file
-from importer.preview import Summary, preview
+from importer.plan.inputs import OpenedFile, ReadOptions, map_records, open_file
+from importer.plan.summary import Summary
+from importer.preview import preview
 
 __version__ = "0.1.0"
 

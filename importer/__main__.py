@@ -1,5 +1,5 @@
 """`python -m importer` runs the `dex-import` command."""
 
-from importer.cli import main
+from importer.cli.main import main
 
 raise SystemExit(main())

@@ -1,4 +1,5 @@
-"""Returns the result of the demo: every export in sample_data/ imported into a local Dex sandbox.
+"""Returns the result of the demo: every export in sample_data/ imported into a local Dex sandbox, and the
+sample exports themselves (`sample_inputs`), each with the mapping it needs.
 
 The whole product, end to end, with no Dex account: detection and mapping of each flavour, the import over
 real HTTP into the sandbox, the failure report. What the sandbox holds afterwards is read back from it.
@@ -11,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from importer.client import DexClient
-from importer.outcomes import SendPolicy
-from importer.pipeline import Input, ReadOptions
-from importer.run import ImportResult, SendOptions, run_import
+from importer.dex.client import DexClient
+from importer.errors import InputError
+from importer.importing import ImportResult, SendOptions, run_import
+from importer.plan.inputs import Input, ReadOptions
 from importer.sandbox import serve
-from importer.samples import sample_inputs
+from importer.send.outcomes import SendPolicy
 
 
 @dataclass
@@ -51,3 +52,26 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+_DATA_SUFFIXES = (".csv", ".tsv", ".vcf", ".vcard", ".xlsx", ".zip")
+
+
+def find_sample_folder(start: Path | None = None) -> Path:
+    """Returns sample_data/ from the current folder or the checkout the package runs from."""
+    candidates = [(start or Path.cwd()) / "sample_data", Path(__file__).resolve().parents[1] / "sample_data"]
+    for folder in candidates:
+        if folder.is_dir():
+            return folder
+    raise InputError("no sample_data folder here", path=str(candidates[0]),
+                     hint="Run the demo from a clone of the dex-importer repository")
+
+
+def sample_inputs(folder: Path) -> list[tuple[Path, Path | None]]:
+    """Returns each sample file with its own mapping (``NAME.mapping.yaml`` beside it), sorted by path."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix.lower() in _DATA_SUFFIXES:
+            mapping = path.with_name(path.stem + ".mapping.yaml")
+            found.append((path, mapping if mapping.exists() else None))
+    return found

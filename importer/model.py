@@ -55,3 +55,15 @@ class Record:
     values: Mapping[str, str]
     raw: str = ""
     notices: tuple[Notice, ...] = field(default=())
+
+
+def record_state(r: Record) -> tuple[Any, ...]:
+    """Returns `r` as plain tuples, for pickling: file, line, values, raw, notices."""
+    notices = tuple((n.file, n.line, n.column, n.kind, n.message) for n in r.notices) if r.notices else ()
+    return r.file, r.line, r.values, r.raw, notices
+
+
+def record_from(state: tuple[Any, ...]) -> Record:
+    """Returns the record `record_state` made `state` of."""
+    file, line, values, raw, notices = state
+    return Record(file, line, values, raw, tuple(Notice(*n) for n in notices) if notices else ())

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from importer.client import DexClient
+from importer.dex.client import DexClient
 from importer.sandbox import Faults, SandboxServer, VirtualTime, serve
 from tests.helpers import Ticker
 

@@ -15,12 +15,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from importer.client import DexClient
-from importer.journal import Journal
+from importer.dex.client import DexClient
+from importer.journal.store import Journal
 from importer.model import Contact
-from importer.outcomes import Batch, Outcome, SendHooks, SendPolicy
 from importer.sandbox import VirtualTime
-from importer.send import send_contacts
+from importer.send.batches import send_contacts
+from importer.send.outcomes import Batch, Outcome, SendHooks, SendPolicy
 
 ACCOUNT_ID = "sandbox-user"
 PEOPLE = 10

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from importer.account import AccountIndex, Match, fetch_full, missing_fields
-from importer.client import DexClient
+from importer.dex.client import DexClient
 from importer.model import Contact
+from importer.plan.account import AccountIndex, Match, fetch_full, missing_fields
 from importer.sandbox import SandboxServer
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from importer.cli import build_parser, main
-from importer.pipeline import ReadOptions
+from importer.cli.main import build_parser, main
+from importer.plan.inputs import ReadOptions
 from importer.preview import preview
 
 ROOT = Path(__file__).parent.parent

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from importer.client import (
+from importer.dex.client import (
     AuthError,
     DexClient,
     DexError,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from importer.cli import main
-from importer.pipeline import ReadOptions, open_file
+from importer.cli.main import main
+from importer.plan.inputs import ReadOptions, open_file
 
 FORMATS = Path(__file__).parent / "fixtures" / "formats"
 ROOT = Path(__file__).parent.parent

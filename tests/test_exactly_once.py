@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from importer.cli import main
-from importer.client import DexClient
+from importer.cli.main import main
+from importer.dex.client import DexClient
 from importer.sandbox import SandboxServer
 from tests.conftest import SANDBOX_TEST_KEY
 

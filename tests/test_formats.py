@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
+from importer.demo import sample_inputs
 from importer.errors import InputError
 from importer.exitcodes import ExitCode
 from importer.mapping.apply import Mapped
-from importer.pipeline import OpenedFile, ReadOptions, map_records, open_file
+from importer.plan.inputs import OpenedFile, ReadOptions, map_records, open_file
 from importer.preview import Summary, preview
-from importer.samples import sample_inputs
 from tests.helpers import email, phone
 
 FORMATS = Path(__file__).parent / "fixtures" / "formats"

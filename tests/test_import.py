@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from importer.cli import main
-from importer.client import DexClient
-from importer.outcomes import SendPolicy
-from importer.pipeline import ReadOptions
-from importer.report import ERROR_COLUMN, LINE_COLUMN, MAPPING_COLUMN
-from importer.run import ImportResult, SendOptions, run_import
+from importer.cli.main import main
+from importer.dex.client import DexClient
+from importer.importing import ImportResult, SendOptions, run_import
+from importer.plan.inputs import ReadOptions
+from importer.report.failures import ERROR_COLUMN, LINE_COLUMN, MAPPING_COLUMN
 from importer.sandbox import Faults, SandboxServer, VirtualTime
+from importer.send.outcomes import SendPolicy
 from tests.conftest import SANDBOX_TEST_KEY
 
 Start = Callable[..., SandboxServer]

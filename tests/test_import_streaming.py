@@ -14,18 +14,19 @@ from typing import Any
 
 import pytest
 
-import importer.run
-from importer.cli import main
-from importer.client import DexClient
-from importer.journal import Journal, RecordStatus, fingerprint
+import importer.importing
+from importer.cli.main import main
+from importer.dex.client import DexClient
+from importer.importing import SendOptions, send_plan
+from importer.journal.store import Journal, RecordStatus, fingerprint
 from importer.model import Contact, Notice, Record
-from importer.outcomes import Batch, Created, Outcome, SendHooks
-from importer.pipeline import ReadOptions, open_files
-from importer.plan import make_plan
-from importer.report import FailedRecord, RecordLog, RecordResult, write_csv_report
-from importer.run import SendOptions, send_plan
+from importer.plan.inputs import ReadOptions, open_files
+from importer.plan.plan import make_plan
+from importer.report.failures import write_csv_report
+from importer.report.records import FailedRecord, RecordLog, RecordResult
 from importer.sandbox import SandboxServer, VirtualTime
-from importer.send import send_contacts
+from importer.send.batches import send_contacts
+from importer.send.outcomes import Batch, Created, Outcome, SendHooks
 from tests.conftest import SANDBOX_TEST_KEY
 
 
@@ -122,7 +123,7 @@ def test_each_contact_is_let_go_once_dex_settled_it_and_the_journal_still_has_it
         kwargs["hooks"] = Watch()
         return send_contacts(tracked(), *args, **kwargs)
 
-    monkeypatch.setattr(importer.run, "send_contacts", spying)
+    monkeypatch.setattr(importer.importing, "send_contacts", spying)
     with DexClient(dex_sandbox.api_key, api_url=dex_sandbox.url, timeout=10) as client, \
             Journal.open(tmp_path / "journal.sqlite", account_id="user-1") as journal:
         with make_plan(open_files([str(export)], ReadOptions())) as plan:

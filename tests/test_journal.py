@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from importer.client import DexClient, OutcomeUnknown
+from importer.dex.client import DexClient, OutcomeUnknown
 from importer.errors import InputError
-from importer.journal import (
+from importer.journal.resume import settle_in_flight
+from importer.journal.runs import default_journal_path, list_runs
+from importer.journal.store import (
     CreatedRecord,
     Journal,
     JournalBusy,
@@ -27,15 +29,10 @@ from importer.journal import (
     fingerprint,
 )
 from importer.model import Contact
-from importer.outcomes import Batch, Created, Failed, SendPolicy, Unknown
-from importer.resume import (
-    default_journal_path,
-    list_runs,
-    patient_read,
-    settle_in_flight,
-)
 from importer.sandbox import Faults, SandboxServer, VirtualTime
-from importer.send import send_contacts
+from importer.send.batches import send_contacts
+from importer.send.outcomes import Batch, Created, Failed, SendPolicy, Unknown
+from importer.send.retry import patient_read
 from tests.conftest import SANDBOX_TEST_KEY
 from tests.journal_child import ACCOUNT_ID, BATCH_SIZE, KILL_AT_BATCH, people
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import httpx
 
-from importer.client import DexClient, OutcomeUnknown
-from importer.labels import (
+from importer.dex.client import DexClient, OutcomeUnknown
+from importer.sandbox import SandboxServer
+from importer.send.labels import (
     LabelFailure,
     LabelResult,
     apply_labels,
@@ -19,7 +20,6 @@ from importer.labels import (
     known_labels,
     label_counts,
 )
-from importer.sandbox import SandboxServer
 
 
 def people(dex: DexClient, count: int) -> list[str]:

@@ -11,10 +11,10 @@ from typing import Protocol
 
 import pytest
 
-from importer.pacing import Pacer, Slot
-from importer.pacing_fit import Cycle, bucket_fits, fit_bucket, fit_window
 from importer.sandbox import VirtualTime
 from importer.sandbox.faults import FixedWindow, TokenBucket
+from importer.send.pacing import Pacer, Slot
+from importer.send.pacing_fit import Cycle, bucket_fits, fit_bucket, fit_window
 
 
 class Server(Protocol):

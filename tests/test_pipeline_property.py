@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from importer.errors import ImporterError
-from importer.pipeline import ReadOptions
+from importer.plan.inputs import ReadOptions
 from importer.preview import Summary, preview
 
 # Byte strings that look a little like exports, so the readers get past their first checks.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from importer.pipeline import ReadOptions
+from importer.plan.inputs import ReadOptions
 from importer.preview import preview
 
 DEDUPE = Path(__file__).parent / "fixtures" / "dedupe"

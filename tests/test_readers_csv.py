@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from importer.errors import InputError, UsageError
 from importer.model import Notice, Record
 from importer.readers.csvfile import TableInfo, inspect_csv, read_csv
+from importer.readers.encoding import detect_encoding
 from importer.readers.source import open_input
-from importer.readers.text import detect_encoding
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv"
 LINKEDIN_HEADER = ("First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On")

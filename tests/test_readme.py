@@ -7,7 +7,7 @@ import re
 import shlex
 from pathlib import Path
 
-from importer.cli import main
+from importer.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
+from importer.demo import sample_inputs
 from importer.exitcodes import ExitCode
-from importer.pipeline import ReadOptions
+from importer.plan.inputs import ReadOptions
 from importer.preview import preview
-from importer.samples import sample_inputs
 from tests.helpers import email, phone
 
 SAMPLES = Path(__file__).parent.parent / "sample_data"

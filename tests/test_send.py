@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 
-from importer.client import AuthError, DexClient
+from importer.dex.client import AuthError, DexClient
 from importer.model import Contact
-from importer.pacing import Pacer
 from importer.sandbox import Faults, SandboxServer, VirtualTime
-from importer.send import (
+from importer.send.batches import (
     Batch,
     Created,
     Failed,
@@ -28,6 +27,7 @@ from importer.send import (
     Unknown,
     send_contacts,
 )
+from importer.send.pacing import Pacer
 
 Start = Callable[..., SandboxServer]
 

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from importer.dedupe import KeyIndex
-from importer.model import Notice
-from importer.pipeline import ReadOptions
-from importer.preview import Summary, preview, write_json
+from importer.cli.output import write_json
 from importer.mapping.apply import Mapped
-from importer.model import Record
-from importer.spill import IntLog, Pickles, Spill, SpilledList
+from importer.model import Notice, Record
+from importer.plan.dedupe import KeyIndex
+from importer.plan.inputs import ReadOptions
+from importer.plan.spill import IntLog, Pickles, Spill, SpilledList
+from importer.plan.summary import Summary
+from importer.preview import preview
 
 
 def test_int_log_reads_back_in_order_and_by_index_across_its_buffer() -> None:
@@ -60,7 +61,7 @@ def test_write_json_writes_what_json_dumps_would_one_element_at_a_time() -> None
 
 
 def test_notices_past_the_cap_are_counted_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys.modules["importer.preview"], "MAX_NOTICES", 2)
+    monkeypatch.setattr(sys.modules["importer.plan.summary"], "MAX_NOTICES", 2)
     summary = Summary()
     for n in range(5):
         summary.add_notice(Notice("a.csv", n, None, "invalid-phone", "bad"))
@@ -118,7 +119,7 @@ def test_groups_are_those_of_joining_record_by_record_in_memory(flush: int, monk
     # a few hundred records drawing keys from a small pool, so that groups chain and meet; the reference
     # joins each record to the first holder of each of its keys, as a dict of every key would (with a tiny
     # buffer, the keys also go through the file in many chunks per bucket)
-    monkeypatch.setattr(sys.modules["importer.dedupe"], "_FLUSH", flush)
+    monkeypatch.setattr(sys.modules["importer.plan.dedupe"], "_FLUSH", flush)
     rng = random.Random(7)
     pool = [("email", f"p{n}@example.com") for n in range(300)] + [("LinkedIn handle", f"h{n}") for n in range(150)]
     records = [rng.sample(pool, rng.choice((0, 1, 1, 1, 2))) for _ in range(400)]

@@ -7,9 +7,8 @@ from typing import Any
 
 import httpx
 
-from importer.client import DexClient
-from importer.sandbox import SandboxServer
-from importer.undo import (
+from importer.dex.client import DexClient
+from importer.journal.undo import (
     CreatedContact,
     UndoFailure,
     UndoPlan,
@@ -17,6 +16,7 @@ from importer.undo import (
     plan_undo,
     run_undo,
 )
+from importer.sandbox import SandboxServer
 
 
 def journal(answer: list[dict[str, Any]]) -> list[CreatedContact]:

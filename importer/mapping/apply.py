@@ -6,11 +6,11 @@ line and column. The record itself is never changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from importer.dexfields import FIELD_ORDER
+from importer.dex.fields import FIELD_ORDER
 from importer.mapping.compile import Compiled, MultiSource, Source, read_sources
 from importer.mapping.convert import apply_transforms, convert_field, website_target
 from importer.model import Contact, Notice, Record

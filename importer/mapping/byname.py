@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from importer.dexfields import SCALAR_FIELDS
+from importer.dex.fields import SCALAR_FIELDS
 
 # Column names squashed to lower-case letters and digits -> where their values go.
 _NAME_PARTS = {

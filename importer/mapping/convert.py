@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from importer.dexfields import (
-    BOOL_FIELDS, DATETIME_FIELDS, FREQUENCIES, HANDLE_FIELDS, INT_FIELDS, URL_FIELDS,
+from importer.dex.fields import (
+    BOOL_FIELDS,
+    DATETIME_FIELDS,
+    FREQUENCIES,
+    HANDLE_FIELDS,
+    INT_FIELDS,
+    URL_FIELDS,
 )
 from importer.normalize import handles
 from importer.normalize.dates import parse_birthday, parse_date, parse_datetime

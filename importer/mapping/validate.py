@@ -10,13 +10,27 @@ import difflib
 import re
 from typing import Any
 
-from importer.dexfields import ALL_FIELDS, FREQUENCIES, NAME_FIELDS, SCALAR_FIELDS, STRUCTURED_FIELDS
+from importer.dex.fields import (
+    ALL_FIELDS,
+    FREQUENCIES,
+    NAME_FIELDS,
+    SCALAR_FIELDS,
+    STRUCTURED_FIELDS,
+)
 from importer.errors import MappingProblem, UsageError
+from importer.mapping.model import (
+    CustomFieldSpec,
+    DetectSpec,
+    FieldSpec,
+    LabelSpec,
+    Mapping,
+    MultiSpec,
+    ReadSpec,
+    SkipSpec,
+    ValueSpec,
+)
 from importer.normalize.dates import DATE_ORDERS
 from importer.normalize.phones import check_region
-from importer.mapping.model import (
-    CustomFieldSpec, DetectSpec, FieldSpec, LabelSpec, Mapping, MultiSpec, ReadSpec, SkipSpec, ValueSpec,
-)
 
 TRANSFORMS = ("date", "datetime", "lower", "upper", "first_line", "strip_star")
 NAME_PARTS = ("full", "first", "middle", "last", "prefix", "suffix", "nickname")

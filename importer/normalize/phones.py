@@ -11,7 +11,13 @@ import re
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import CountryCodeSource, NumberParseException, PhoneMetadata, PhoneNumber, PhoneNumberFormat
+from phonenumbers import (
+    CountryCodeSource,
+    NumberParseException,
+    PhoneMetadata,
+    PhoneNumber,
+    PhoneNumberFormat,
+)
 
 from importer.errors import UsageError
 from importer.normalize import Problem

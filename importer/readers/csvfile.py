@@ -15,8 +15,14 @@ from dataclasses import dataclass
 
 from importer.errors import InputError, UsageError
 from importer.model import Notice, Record
+from importer.readers.encoding import (
+    EncodingGuess,
+    bom_for,
+    codec_name,
+    detect_encoding,
+    open_text,
+)
 from importer.readers.source import InputFile
-from importer.readers.text import EncodingGuess, bom_for, codec_name, detect_encoding, open_text
 
 _DELIMITERS = (",", ";", "\t", "|")
 _SAMPLE_LINES = 200

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from importer.errors import InputError
-from importer.readers.text import decode_head, sniff_utf16
+from importer.readers.encoding import decode_head, sniff_utf16
 
 _HEAD = 4096
 _EXPORT_HINT = "Give the CSV, Excel (.xlsx) or vCard (.vcf) file you exported, or LinkedIn's data-export zip."

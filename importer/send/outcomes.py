@@ -2,7 +2,7 @@
 
 Every contact sent ends as exactly one of `Created(dex_id)`, `Failed(message)` (surely not in Dex: fix and
 send again) or `Unknown(reason)` (it may be in Dex: check before sending again). `SendHooks` is where a journal
-plugs in; `SendResult` is what `importer.send.send_contacts` returns.
+plugs in; `SendResult` is what `importer.send.batches.send_contacts` returns.
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import Any, TypeVar
 
-from importer.client import EMAILS_PER_LOOKUP, MAX_TAKE, DexClient
+from importer.dex.client import EMAILS_PER_LOOKUP, MAX_TAKE, DexClient
 from importer.model import Contact
-from importer.outcomes import Created, Unknown
+from importer.send.outcomes import Created, Unknown
 
 T = TypeVar("T")
 

@@ -21,13 +21,26 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from importer.client import DexClient, OutcomeUnknown, Rejected, SurelyNotCreated
-from importer.existing import decide_all
+from importer.dex.client import DexClient, OutcomeUnknown, Rejected, SurelyNotCreated
 from importer.exitcodes import ExitCode
-from importer.journal import Journal
-from importer.labels import ensure_labels, inline_links
-from importer.model import Contact, Record
-from importer.outcomes import (
+from importer.journal.resume import settle_in_flight
+from importer.journal.store import Journal
+from importer.model import Contact, Record, record_from, record_state
+from importer.plan.existing import decide_all
+from importer.plan.inputs import Input, OpenedFile, ReadOptions, open_files
+from importer.plan.merge import Planned
+from importer.plan.plan import Plan, make_plan
+from importer.plan.spill import Pickles
+from importer.plan.summary import Summary
+from importer.report.failures import (
+    default_report_path,
+    write_csv_report,
+    write_vcard_report,
+)
+from importer.report.records import FailedRecord, RecordLog, RecordResult
+from importer.send.batches import send_contacts
+from importer.send.labels import ensure_labels, inline_links
+from importer.send.outcomes import (
     Batch,
     Created,
     Failed,
@@ -36,23 +49,9 @@ from importer.outcomes import (
     SendHooks,
     SendPolicy,
 )
-from importer.pipeline import Input, OpenedFile, ReadOptions, open_files
-from importer.plan import Plan, Planned, make_plan
-from importer.preview import Summary
-from importer.report import (
-    FailedRecord,
-    RecordLog,
-    RecordResult,
-    default_report_path,
-    write_csv_report,
-    write_vcard_report,
-)
-from importer.resume import patient_read, settle_in_flight
-from importer.send import send_contacts
-from importer.spill import Pickles, record_from, record_state
+from importer.send.retry import patient_read
 
-__all__ = ["STATUSES", "ImportResult", "RecordLog", "RecordResult", "SendOptions", "predict_plan", "run_import",
-           "send_plan"]
+__all__ = ["STATUSES", "ImportResult", "RecordLog", "RecordResult", "SendOptions", "run_import", "send_plan"]
 
 STATUSES = ("created", "updated", "existing", "skipped", "failed", "unknown")
 """What becomes of a record: created; updated or existing (already in Dex, from the account or an earlier
@@ -171,12 +170,12 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
                 updates.add(([record_state(r) for r in planned.records], decision))
                 continue
             if decision.action != "create":
-                _each(log, planned.records, "existing", decision.dex_id, decision.describe())
+                log.add_contact(planned.records, "existing", decision.dex_id, decision.describe())
                 continue
             first = planned.records[0]
             held = journal.admit(planned.contact, file=first.file, line=first.line) if journal else None
             if held is not None and held.state in ("created", "duplicate"):
-                _each(log, planned.records, "existing", held.dex_id,
+                log.add_contact(planned.records, "existing", held.dex_id,
                       held.message or f"created by run {held.run_id}")
                 continue
             if held is not None:
@@ -200,7 +199,7 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
             if planned is None:
                 continue  # settled already, as it happened
             if isinstance(outcome, Created):
-                _each(log, planned.records, "created", outcome.dex_id)
+                log.add_contact(planned.records, "created", outcome.dex_id)
                 continue
             for record in planned.records:
                 if isinstance(outcome, Failed):
@@ -226,7 +225,7 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
                     fail(record, "failed", f"could not fill {', '.join(sorted(decision.fill))} of the Dex "
                          f"contact it matched ({decision.how}): {exc.message}")
                 continue
-            _each(log, records, "updated", decision.dex_id, decision.describe().replace("will fill", "filled"))
+            log.add_contact(records, "updated", decision.dex_id, decision.describe().replace("will fill", "filled"))
     finally:
         updates.close()
     result.stopped = sent.stopped
@@ -240,25 +239,6 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
     if journal is not None:
         journal.finish({s: result.count(s) for s in STATUSES}, stopped=result.stopped)
     return result
-
-
-def predict_plan(plan: Plan, client: DexClient | None, *, existing: str = "skip",
-                 sleep: Callable[[float], None] = time.sleep) -> RecordLog:
-    """Returns, record by record, what `send_plan` would do with the plan (statuses as the import's:
-    created, existing, updated, skipped), using the same decisions; nothing is written to Dex."""
-    read = patient_read(sleep)
-    if client is not None:
-        read(client.me)
-    decisions = decide_all(plan, client, existing=existing, read=read)
-    log = RecordLog()
-    for unused in plan.unused:
-        log.add(unused.record.file, unused.record.line, "skipped", message=unused.message)
-    for planned in plan.contacts():
-        decision = decisions.of(planned.position)
-        status = {"create": "created", "update": "updated" if decision.fill else "existing"}.get(
-            decision.action, "existing")
-        _each(log, planned.records, status, decision.dex_id, decision.describe())
-    return log
 
 
 class _Settling(SendHooks[int]):
@@ -277,16 +257,6 @@ class _Settling(SendHooks[int]):
         if self.journal is not None:
             self.journal.settled(batch, outcomes)
         self.settle(outcomes)
-
-
-def _each(log: RecordLog, records: Sequence[Record], status: str, dex_id: str | None,
-          message: str | None = None) -> None:
-    """Notes the same outcome for every record of a (possibly merged) contact."""
-    first = records[0]
-    for record in records:
-        merged = f"merged into the contact of {first.file}:{first.line}" if record is not first else None
-        text = "; ".join(m for m in (message, merged) if m) or None
-        log.add(record.file, record.line, status, dex_id, text)
 
 
 def _write_report(opened: OpenedFile, failed: Iterable[FailedRecord], chosen: str | None, started: datetime, *,

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
 
-from importer.account import fold
-from importer.client import AuthError, DexClient, DexError, OutcomeUnknown
+from importer.dex.client import AuthError, DexClient, DexError, OutcomeUnknown
 from importer.model import Contact
+from importer.plan.account import fold
 
 Call = Callable[[Callable[[], Any]], Any]
 """Wraps each call (to pace it, and retry it while Dex cannot answer); the default calls it directly."""

@@ -1,6 +1,6 @@
 """Returns which records of a run are the same person, remembering only the records that are merged.
 
-A record's dedupe keys (emails, LinkedIn handle, phone with name; see `importer.plan.dedupe_keys`) would
+A record's dedupe keys (emails, LinkedIn handle, phone with name; see `importer.plan.plan.dedupe_keys`) would
 take hundreds of bytes each as strings, and a million-row export has millions of them. So each key is kept
 as two independent 64-bit hashes (a false match needs both to collide: about 1 in 10^25 for a million
 rows), written with its record's position to one of `BUCKETS` buckets in a temporary file. When every

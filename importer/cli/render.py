@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
-from importer.detect import Detection
+from importer.importing import STATUSES, ImportResult
 from importer.mapping.apply import Mapped
+from importer.mapping.detect import Detection
 from importer.model import Notice
-from importer.pipeline import OpenedFile
-from importer.preview import Summary
-from importer.report import RecordLog
-from importer.run import STATUSES, ImportResult
+from importer.plan.inputs import OpenedFile
+from importer.plan.summary import Summary
+from importer.report.records import RecordLog
 
 if TYPE_CHECKING:
     from importer.demo import DemoResult

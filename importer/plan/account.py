@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import Any
 
-from importer.client import EMAILS_PER_LOOKUP, MAX_TAKE, DexClient
+from importer.dex.client import EMAILS_PER_LOOKUP, MAX_TAKE, DexClient
 from importer.model import Contact
 from importer.normalize.handles import linkedin_handle
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Generic, TypeVar
 
-from importer.client import (
+from importer.dex.client import (
     AuthError,
     DexClient,
     DexError,
@@ -35,9 +35,9 @@ from importer.client import (
     Rejected,
     SurelyNotCreated,
 )
-from importer.lookup import find_created
 from importer.model import Contact
-from importer.outcomes import (
+from importer.send.lookup import find_created
+from importer.send.outcomes import (
     Batch,
     Created,
     Failed,
@@ -49,7 +49,7 @@ from importer.outcomes import (
     SendStats,
     Unknown,
 )
-from importer.pacing import Pacer, Slot
+from importer.send.pacing import Pacer, Slot
 
 __all__ = ["Batch", "Created", "Failed", "Outcome", "Progress", "SendHooks", "SendPolicy", "SendResult",
            "SendStats", "Unknown", "send_contacts"]

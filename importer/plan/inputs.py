@@ -6,24 +6,30 @@ This is the code that both `preview` and `import` run; the import only adds what
 from __future__ import annotations
 
 import os
-from contextlib import closing
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from typing import Union
 
-from importer.detect import GENERIC, Detection, choose_mapping
 from importer.errors import InputError, UsageError
-from importer.mapping.compile import Compiled, compile_mapping, fold
 from importer.mapping.apply import Mapped, apply_mapping
+from importer.mapping.compile import Compiled, compile_mapping, fold
+from importer.mapping.detect import GENERIC, Detection, choose_mapping
 from importer.mapping.load import get_mapping
 from importer.mapping.model import Mapping
 from importer.mapping.validate import suggest
 from importer.model import Notice, Record
-from importer.report import MAPPING_COLUMN, REPORT_COLUMNS, is_report_header, restore, restore_record
 from importer.readers.csvfile import TableInfo, inspect_csv, read_csv
 from importer.readers.source import InputFile, open_input
 from importer.readers.vcard import CardFailure, read_vcard
 from importer.readers.xlsx import inspect_xlsx, read_xlsx
+from importer.report.failures import (
+    MAPPING_COLUMN,
+    REPORT_COLUMNS,
+    is_report_header,
+    restore,
+    restore_record,
+)
 
 
 @dataclass(frozen=True)

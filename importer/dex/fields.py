@@ -7,6 +7,9 @@ fields on the server side.
 
 from __future__ import annotations
 
+DEFAULT_API_URL = "https://api.prod.getdex.com/v1"
+"""Where Dex's public API lives; `--api-url` or $DEX_API_URL point elsewhere (the sandbox, a proxy)."""
+
 # Plain text fields. Names are assembled from the mapping's `name:` section, not set one by one.
 TEXT_FIELDS = (
     "description", "job_title", "legacy_location", "company", "education", "source",

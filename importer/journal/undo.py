@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import Any
 
-from importer.client import MAX_TAKE, AuthError, DexClient, DexError, NotFound
+from importer.dex.client import MAX_TAKE, AuthError, DexClient, DexError, NotFound
 
 Call = Callable[[Callable[[], Any]], Any]
 """Wraps each call (to pace it, and retry it while Dex cannot answer); the default calls it directly."""

@@ -32,10 +32,10 @@ from typing import Any, Self
 
 import httpx
 
+from importer.dex.fields import DEFAULT_API_URL
 from importer.errors import ImporterError, UsageError
 from importer.model import Contact
 
-DEFAULT_API_URL = "https://api.prod.getdex.com/v1"
 MAX_CREATE = 100      # Dex's own tools never send more per call; the REST limit is unknown
 EMAILS_PER_LOOKUP = 50
 MAX_TAKE = 500

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO, Generic, TypeVar, overload
 
 from importer.mapping.apply import Mapped
-from importer.model import Notice, Record
+from importer.model import record_from, record_state
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 T = TypeVar("T")
@@ -137,18 +137,6 @@ class Spill(Pickles):
         file, line, cells, raw, notices, contact, labels = self.load(position)
         values = cells if isinstance(cells, dict) else dict(zip(self._columns[cells[0]], cells[1]))
         return Mapped(record_from((file, line, values, raw, notices)), contact, labels=labels)
-
-
-def record_state(r: Record) -> tuple[Any, ...]:
-    """Returns `r` as plain tuples, for pickling: file, line, values, raw, notices."""
-    notices = tuple((n.file, n.line, n.column, n.kind, n.message) for n in r.notices) if r.notices else ()
-    return r.file, r.line, r.values, r.raw, notices
-
-
-def record_from(state: tuple[Any, ...]) -> Record:
-    """Returns the record `record_state` made `state` of."""
-    file, line, values, raw, notices = state
-    return Record(file, line, values, raw, tuple(Notice(*n) for n in notices) if notices else ())
 
 
 class SpilledList(Generic[T]):

@@ -11,7 +11,7 @@ windows. It learns the limit from 429s:
 - each 429 (once per round: requests sent before the last cut count once) pauses everyone for
   ``Retry-After`` and sets the `ceiling`, never above the pace the refused request went out at: the highest
   rate that a token bucket, or a fixed window of a second, allows and that fits what the server took and
-  refused in the last few cycles (from one pause to the next 429; see `importer.pacing_fit`), whichever
+  refused in the last few cycles (from one pause to the next 429; see `importer.send.pacing_fit`), whichever
   allows more: one set too high is found out by the next 429. When neither fits (the server counts
   otherwise, or its limit moved) the oldest cycles are forgotten. And when the server took more than twice
   the ceiling over those cycles (5 s or more), the ceiling is the rate it took: a bucket would have had to
@@ -44,7 +44,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from importer.pacing_fit import Cycle, fit_bucket, fit_window
+from importer.send.pacing_fit import Cycle, fit_bucket, fit_window
 
 # Waits are slept in slices at most this long, so that a faster pace or a stop is noticed soon
 _SLICE = 0.25

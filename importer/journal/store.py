@@ -5,7 +5,7 @@ durably, before its request goes out, and settled only once its answer is durabl
 or ``kill -9`` the next run knows exactly which contacts may be in Dex without their id (in flight)::
 
     with Journal.open(path, account_id=me["id"], inputs=paths) as journal:
-        settle_in_flight(journal, client)                 # importer.resume: look up what was in flight
+        settle_in_flight(journal, client)                 # importer.journal.resume: look up what was in flight
         held = journal.admit(contact, file=f, line=n)     # None: send it; else why not (created, unknown...)
         send_contacts(items, client, hooks=journal.hooks())
         journal.finish(counts)
@@ -34,12 +34,12 @@ from pathlib import Path
 from typing import Any, Generic, Literal, Self, TypeVar
 
 from importer.errors import InputError
-from importer.journal_file import OR_START_OVER, START_OVER, archive, connect
-from importer.journal_file import (
+from importer.journal.file import OR_START_OVER, START_OVER, archive, connect
+from importer.journal.file import (
     JournalBusy as JournalBusy,  # raised by Journal.open: importable from here
 )
 from importer.model import Contact
-from importer.outcomes import Batch, Created, Failed, Outcome, SendHooks, Unknown
+from importer.send.outcomes import Batch, Created, Failed, Outcome, SendHooks, Unknown
 
 K = TypeVar("K", bound=Hashable)
 State = Literal["in_flight", "created", "failed", "unknown", "duplicate"]

@@ -18,16 +18,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from importer.account import AccountIndex, Match, fetch_full, missing_fields
-from importer.client import DexClient
+from importer.dex.client import DexClient
 from importer.errors import UsageError
 from importer.model import Contact
+from importer.plan.account import AccountIndex, Match, fetch_full, missing_fields
 
 EXISTING_MODES = ("skip", "update", "create")
 
 if TYPE_CHECKING:
-    from importer.journal import Journal
-    from importer.plan import Plan
+    from importer.journal.store import Journal
+    from importer.plan.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def decide_all(plan: Plan, client: DexClient | None, *, existing: str = "skip", 
 
     Without a client nothing is known of the account: every contact not done by an earlier run is a create.
     """
-    from importer.journal import fingerprint
+    from importer.journal.store import fingerprint
 
     found = Decisions()
 

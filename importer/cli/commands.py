@@ -1,0 +1,340 @@
+"""Runs each `dex-import` subcommand: reads its options, calls the library, prints what it returns.
+
+`COMMANDS` maps the name the parser gives each subcommand to the function that runs it; each function takes
+the parsed options and the two streams and returns an exit code. Heavy modules are imported inside each
+function, so that a command loads only what it uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from importer.cli.output import progress_bar, read_bar
+from importer.cli.parser import PROG
+from importer.dex.fields import DEFAULT_API_URL
+from importer.errors import MappingError, UsageError
+from importer.exitcodes import ExitCode
+
+
+def _read_options(args: argparse.Namespace) -> Any:
+    from importer.normalize.phones import check_region
+    from importer.plan.inputs import ReadOptions
+
+    region = check_region(args.region) if getattr(args, "region", None) else None
+    return ReadOptions(fmt=args.fmt, mapping=args.mapping, region=region, sheet=args.sheet,
+                       encoding=args.encoding, delimiter=_delimiter(args.delimiter))
+
+
+def _delimiter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    value = named.get(value.lower(), value)
+    if value not in (",", ";", "\t", "|"):
+        raise UsageError(f"--delimiter {value!r}: use one of , ; | tab")
+    return value
+
+
+def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.cli.output import write_json
+    from importer.cli.render import preview_text
+    from importer.plan.inputs import open_files
+    from importer.plan.plan import make_plan
+    from importer.preview import predict_plan
+
+    options = _read_options(args)
+    if args.limit < 0:
+        raise UsageError("--limit must be 0 or more")
+    client = _client(args, required=False)
+    with contextlib.ExitStack() as stack:
+        plan = stack.enter_context(make_plan(open_files(args.files, options), merge=not args.no_merge,
+                                             sample=args.limit))
+        if args.out:
+            handle = stack.enter_context(open(args.out, "w", encoding="utf-8"))
+            for planned in plan.contacts():
+                handle.write(json.dumps(planned.contact, ensure_ascii=False) + "\n")
+        if client is not None:
+            stack.enter_context(client)
+        predictions = predict_plan(plan, client, existing=args.existing) if client is not None else None
+    summary = plan.summary
+    api_url = client.api_url if client is not None else None
+    if args.json:
+        # written as it is made: a million records' warnings and predictions never sit in one string
+        data = summary.as_dict(lazy=True)
+        data["out"] = os.fspath(args.out) if args.out else None
+        data["account_checked"] = api_url
+        data["predictions"] = (r.as_dict() for r in predictions) if predictions is not None else None
+        write_json(data, out)
+    else:
+        print(preview_text(summary, predictions=predictions, api_url=api_url), file=out)
+        if args.out:
+            print(f"\nWrote {summary.contacts} contacts to {args.out}", file=out)
+    return summary.exit_code
+
+
+def _client(args: argparse.Namespace, *, required: bool = True) -> Any:
+    from importer.dex.client import DexClient
+
+    key = args.token or os.environ.get("DEX_API_KEY", "")
+    if not key and not required:
+        return None
+    if not key:
+        raise UsageError("no API key: pass --token KEY or set DEX_API_KEY (keys are made in Dex under "
+                         "Settings > API); to rehearse without one, run `dex-import sandbox`")
+    return DexClient(key, api_url=args.api_url or os.environ.get("DEX_API_URL") or DEFAULT_API_URL)
+
+
+def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.cli.output import write_json
+    from importer.cli.render import import_text, preview_text
+    from importer.importing import SendOptions, send_plan
+    from importer.plan.inputs import open_files
+    from importer.plan.plan import make_plan
+    from importer.send.outcomes import SendPolicy
+
+    options = _read_options(args)
+    if not 1 <= args.batch_size <= 100:
+        raise UsageError(f"--batch-size {args.batch_size}: Dex takes 1 to 100 contacts a request")
+    if not 1 <= args.concurrency <= 32:
+        raise UsageError(f"--concurrency {args.concurrency}: use 1 to 32")
+    if not 0.1 <= args.initial_rate <= 100:
+        raise UsageError(f"--initial-rate {args.initial_rate}: use 0.1 to 100 requests per second")
+    if args.dry_run:  # the preview, checked against the account
+        args.limit, args.out = 10, None
+        return _preview(args, out, err)
+    client = _client(args)
+    # The files are read once, into the plan: its counts drive the progress bar's ETA and the question.
+    reading = read_bar(err, quiet=args.quiet)
+    try:
+        plan = make_plan(open_files(args.files, options), merge=not args.no_merge, sample=5,
+                         on_read=reading.update if reading else None)
+    finally:
+        if reading:
+            reading.close()
+    with plan:
+        summary = plan.summary
+        if not args.yes and sys.stdin is not None and sys.stdin.isatty() and not args.json:
+            print(preview_text(summary), file=err)
+            answer = input(f"\nCreate {summary.contacts} contacts in Dex at {client.api_url}? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                print(f"{PROG}: nothing sent", file=err)
+                return ExitCode.OK
+        bars: list[Any] = []
+
+        def phase(name: str, count: int) -> None:
+            if name == "checking" and not args.quiet and hasattr(err, "isatty") and err.isatty():
+                print(f"Checking who of the {count} contacts is already in Dex...", file=err)
+            elif name == "sending":
+                bars.append(progress_bar(count, err, quiet=args.quiet))
+
+        def progress(p: Any) -> None:
+            if bars and bars[0] is not None:
+                bars[0].update(p.newly_settled)
+
+        try:
+            with client, _journal(args, client) as journal:
+                if journal.archived and not args.quiet:
+                    print(f"Started the journal over; the old one is kept at {journal.archived}", file=err)
+                sending = SendOptions(args.batch_size, args.concurrency, args.report,
+                                      SendPolicy(initial_rate=args.initial_rate))
+                result = send_plan(plan, client, send=sending,
+                                   existing=args.existing, labels_as=args.labels_as, tag=args.tag,
+                                   journal=journal, on_phase=phase, on_progress=progress)
+        finally:
+            for bar in bars:
+                if bar is not None:
+                    bar.close()
+    if args.json:  # written as it is made: a million records' results never sit in one string
+        write_json(result.as_dict(lazy=True), out)
+    elif not args.quiet:
+        print(import_text(result, api_url=client.api_url), file=out)
+    result.records.close()
+    return result.exit_code
+
+
+def _journal(args: argparse.Namespace, client: Any) -> Any:
+    """Returns the journal of this import: --journal, or the default one for the account and the inputs."""
+    from pathlib import Path
+
+    from importer.journal.runs import default_journal_path
+    from importer.journal.store import Journal
+
+    account_id = str(client.me().get("id", ""))
+    path = Path(args.journal) if args.journal else default_journal_path(account_id, args.files)
+    return Journal.open(path, account_id=account_id, inputs=[os.path.abspath(f) for f in args.files],
+                        fresh=args.fresh)
+
+
+def _runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.cli.render import runs_text
+    from importer.journal.runs import list_runs
+
+    runs = list_runs(args.journal)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in runs], ensure_ascii=False, indent=1), file=out)
+    else:
+        print(runs_text(runs), file=out)
+    return ExitCode.OK
+
+
+def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.journal.runs import list_runs
+    from importer.journal.store import Journal
+    from importer.journal.undo import CreatedContact, plan_undo, run_undo
+
+    found = [r for r in list_runs(args.journal) if r.run_id == args.run_id]
+    if not found:
+        raise UsageError(f"no run {args.run_id!r} in the journals; `{PROG} runs` lists them")
+    client = _client(args)
+    with client:
+        me = client.me()
+        with Journal.open(found[0].journal, account_id=str(me.get("id", ""))) as journal:
+            created = [CreatedContact(c.dex_id, c.created_at, c.updated_at)
+                       for c in journal.created_in_run(args.run_id)]
+            plan = plan_undo(client, created, force=args.force)
+            print(f"Run {args.run_id} created {len(created)} contacts: {len(plan.delete_ids)} to delete, "
+                  f"{len(plan.kept_edited)} edited in Dex since (kept; --force deletes them too), "
+                  f"{len(plan.already_gone)} already gone, {len(plan.kept_unknown)} kept (cannot tell)",
+                  file=out)
+            # an undo that deletes nothing is still recorded as ended, not left looking interrupted
+            kept = {"deleted": 0, "kept": len(created)}
+            if not plan.delete_ids:
+                journal.finish(kept, stopped="nothing to delete")
+                return ExitCode.OK
+            if not args.yes and (sys.stdin is None or not sys.stdin.isatty()):
+                journal.finish(kept, stopped="not confirmed")
+                raise UsageError("undo deletes contacts: confirm with --yes (no terminal to ask on)")
+            if not args.yes and input(f"Delete {len(plan.delete_ids)} contacts from Dex? [y/N] ").strip() \
+                    .lower() not in ("y", "yes"):
+                journal.finish(kept, stopped="cancelled")
+                print(f"{PROG}: nothing deleted", file=err)
+                return ExitCode.OK
+            result = run_undo(client, plan)
+            journal.forget_created(result.deleted)
+            journal.finish({"deleted": len(result.deleted), "kept": len(created) - len(result.deleted)})
+    print(f"Deleted {len(result.deleted)} contacts.", file=out)
+    for failure in result.failures:
+        print(f"  not deleted: {failure}", file=err)
+    return ExitCode.PARTIAL if result.failures or result.not_deleted else ExitCode.OK
+
+
+def _sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.sandbox import DEFAULT_PORT, SANDBOX_KEY, Faults, run_sandbox
+
+    for name in ("error_rate", "drop_rate"):
+        if not 0 <= getattr(args, name) <= 1:
+            raise UsageError(f"--{name.replace('_', '-')} is a share between 0 and 1")
+    faults = Faults(rate_limit=args.rate_limit, error_rate=args.error_rate, latency_ms=args.latency,
+                    drop_after_store=args.drop_rate, seed=args.seed)
+
+    def ready(server: Any) -> None:
+        key = "the key you gave" if args.key else server.api_key  # the sandbox's own key is no secret
+        print(f"Dex sandbox listening on {server.url} (contacts in {args.db})\n"
+              f"Try: DEX_API_URL={server.url} DEX_API_KEY={key} {PROG} import FILE\n"
+              "Ctrl-C stops it.", file=out, flush=True)
+
+    try:
+        run_sandbox(port=DEFAULT_PORT if args.port is None else args.port, db=args.db,
+                    api_key=args.key or SANDBOX_KEY, faults=faults, on_ready=ready)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on port {args.port or DEFAULT_PORT}: {exc.strerror or exc}; "
+                         "pick another with --port") from None
+    return ExitCode.OK
+
+
+def _detect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.cli.render import detection_dict, detection_text
+    from importer.plan.inputs import open_file
+
+    options = _read_options(args)
+    opened = [open_file(path, options) for path in args.files]
+    if args.json:
+        print(json.dumps([detection_dict(o) for o in opened], ensure_ascii=False, indent=1), file=out)
+    else:
+        print("\n\n".join(detection_text(o) for o in opened), file=out)
+    return ExitCode.OK
+
+
+def _check_mapping(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.mapping.load import load_mapping_file
+
+    try:
+        mapping = load_mapping_file(args.mapping)
+    except MappingError as exc:
+        for problem in exc.problems:
+            print(f"{exc.path}: {problem.describe()}", file=err)
+        count = len(exc.problems)
+        print(f"{exc.path}: {count} problem{'s' if count != 1 else ''}; fix them and run "
+              f"`{PROG} check-mapping {exc.path}` again", file=err)
+        return ExitCode.FATAL
+    print(f"{args.mapping}: valid mapping {mapping.name!r}", file=out)
+    if args.against:
+        from importer.plan.inputs import ReadOptions, open_file
+
+        opened = open_file(args.against, ReadOptions(mapping=args.mapping))
+        missing = [n for n in opened.notices if n.kind == "missing-column"]
+        for n in missing:
+            print(f"{args.mapping}: {n.message}", file=err)
+        if missing:
+            return ExitCode.PARTIAL
+        print(f"{args.against}: every column the mapping names is there", file=out)
+    return ExitCode.OK
+
+
+def _mapping_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.mapping.byname import mapping_yaml
+    from importer.readers.csvfile import inspect_csv
+    from importer.readers.source import open_input
+    from importer.readers.xlsx import inspect_xlsx
+
+    source = open_input(args.file)
+    if source.kind == "vcard":
+        raise UsageError(f"{args.file} is a vCard file: it is read by the built-in vcard mapping; "
+                         f"run `{PROG} preview {args.file}`")
+    info = inspect_xlsx(source, sheet=args.sheet) if source.kind == "xlsx" else inspect_csv(source)
+    out.write(mapping_yaml(info.header, source=source.name, name=args.name))
+    return ExitCode.OK
+
+
+def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pathlib import Path
+
+    from importer.cli.render import demo_text
+    from importer.demo import find_sample_folder, run_demo
+    from importer.normalize.phones import check_region
+
+    folder = Path(args.folder) if args.folder else find_sample_folder()
+    demo = run_demo(folder, region=check_region(args.region))
+    print(demo_text(demo), file=out)
+    # The samples hold a row with no name on purpose, to show the failure report: that is the demo
+    # working, so only a contact that did not arrive as expected makes it fail.
+    return ExitCode.OK if demo.result.count("failed") + demo.result.count("unknown") == 0 else ExitCode.PARTIAL
+
+
+def _formats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.mapping.load import builtin_mappings
+
+    for m in builtin_mappings():
+        print(f"{m.name:<14} {m.title}  ({m.path})", file=out)
+    print(f"{'generic':<14} any other CSV or .xlsx: columns matched to Dex fields by name", file=out)
+    return ExitCode.OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+    "preview": _preview,
+    "import": _import,
+    "runs": _runs,
+    "undo": _undo,
+    "sandbox": _sandbox,
+    "detect": _detect,
+    "check_mapping": _check_mapping,
+    "mapping_init": _mapping_init,
+    "demo": _demo,
+    "formats": _formats,
+}

@@ -1,0 +1,171 @@
+"""Returns the parser of the `dex-import` command line: every subcommand, its options and their help.
+
+Each subcommand names the function that runs it (``run="import"``), looked up in `importer.cli.commands` only
+after parsing, so that ``--help`` loads nothing but this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from importer.dex.fields import DEFAULT_API_URL
+from importer.exitcodes import ExitCode
+
+PROG = "dex-import"
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line and exit with ExitCode.USAGE."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(ExitCode.USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the parser of every subcommand, each with its help text."""
+    parser = _Parser(prog=PROG, description="Import contacts from LinkedIn, Google, Outlook, vCard and "
+                     "spreadsheets into Dex, exactly once.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    def merging(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--no-merge", action="store_true",
+                       help="do not merge records of the same person (same email, LinkedIn handle, or phone "
+                            "and name) into one contact")
+
+    def reading(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--format", dest="fmt", metavar="NAME",
+                       help="read the files as this format instead of detecting it (see `formats`)")
+        p.add_argument("--mapping", metavar="FILE.yaml", help="read the files with this mapping")
+        p.add_argument("--region", metavar="CC",
+                       help="country for phone numbers written without +country code, e.g. US, GB, DE")
+        p.add_argument("--sheet", metavar="NAME", help="sheet of an .xlsx workbook (default: the first)")
+        p.add_argument("--encoding", metavar="CODEC", help="text encoding (default: detected)")
+        p.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected)")
+
+    def key(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--token", metavar="KEY", help="Dex API key (default: $DEX_API_KEY)")
+        p.add_argument("--api-url", metavar="URL", help=f"Dex API base (default: $DEX_API_URL or {DEFAULT_API_URL})")
+
+    def account(p: argparse.ArgumentParser, *, required: bool) -> None:
+        key(p)
+        p.add_argument("--existing", choices=("skip", "update", "create"), default="skip",
+                       help="contacts already in Dex (same email, LinkedIn handle, or name and company): "
+                            "skip them (default), fill only their empty fields (update), or create anyway")
+        if not required:
+            p.set_defaults(key_optional=True)
+
+    def sending(p: argparse.ArgumentParser) -> None:
+        account(p, required=True)
+        p.add_argument("--batch-size", type=int, default=100, metavar="N", help="contacts per request, 1-100")
+        p.add_argument("--concurrency", type=int, default=4, metavar="N", help="requests in flight (default 4)")
+        p.add_argument("--initial-rate", type=float, default=1.0, metavar="R",
+                       help="requests per second to start at (default 1, what Dex's public clients assume); "
+                            "the pace then finds Dex's real limit by itself")
+        p.add_argument("--labels-as", choices=("tags", "groups"), default="tags",
+                       help="the person's own labels (Google labels, vCard categories, ...) become Dex tags "
+                            "(default) or groups")
+        p.add_argument("--tag", metavar="NAME", help="add this Dex tag to every contact the run creates")
+        p.add_argument("--journal", metavar="PATH",
+                       help="the run journal (default: in your data folder, one per Dex account and input)")
+        p.add_argument("--fresh", action="store_true",
+                       help="start the journal over: forget what earlier runs of this import created")
+
+    p = sub.add_parser("preview", help="show what an import would create, without sending anything",
+                       description="Read the files exactly as the import would and show the contacts, "
+                       "counts, per-field fill counts and warnings. Nothing is sent.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    reading(p)
+    merging(p)
+    account(p, required=False)
+    p.add_argument("--out", metavar="FILE.jsonl", help="write every contact, one JSON object per line")
+    p.add_argument("--json", action="store_true", help="print the whole summary as one JSON object")
+    p.add_argument("--limit", type=int, default=10, metavar="N", help="contacts shown (default 10)")
+    p.set_defaults(run="preview")
+
+    p = sub.add_parser("import", help="create the contacts in Dex, exactly once, with a failure report",
+                       description="Send the contacts that `preview` shows to Dex's create call, in "
+                       "batches, and say what happened to every record. Failed rows go to a report you can "
+                       "fix and import again.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    reading(p)
+    merging(p)
+    sending(p)
+    p.add_argument("--report", metavar="PATH",
+                   help="where the failure report goes (default: beside the input, named after it and the run)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary on stderr")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--dry-run", action="store_true", help="show what would be sent, send nothing (= preview)")
+    p.set_defaults(run="import")
+
+    p = sub.add_parser("runs", help="list past imports with their counts",
+                       description="List the runs recorded in the journals (or in the journal given).")
+    p.add_argument("--journal", metavar="PATH", help="a journal file or folder (default: your data folder)")
+    p.add_argument("--json", action="store_true", help="print the runs as a JSON list")
+    p.set_defaults(run="runs")
+
+    p = sub.add_parser("undo", help="delete the contacts one run created (and only those)",
+                       description="Delete the contacts that run RUN created, after showing how many and "
+                       "asking (or --yes). Contacts edited in Dex since are kept unless --force.")
+    p.add_argument("run_id", metavar="RUN", help="the run's id, as `dex-import runs` shows it")
+    key(p)
+    p.add_argument("--journal", metavar="PATH", help="the journal holding the run (default: searched)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--force", action="store_true", help="delete contacts edited since the import too")
+    p.set_defaults(run="undo")
+
+    p = sub.add_parser("sandbox", help="run a local Dex-compatible server to rehearse an import",
+                       description="Serve a Dex-compatible API on 127.0.0.1 (contacts kept in SQLite) until "
+                       "Ctrl-C. Point the importer at it with --api-url and --token.")
+    p.add_argument("--port", type=int, default=None, metavar="N", help="port (default 8765; 0 picks one)")
+    p.add_argument("--db", default=":memory:", metavar="PATH", help="SQLite file to keep contacts in")
+    p.add_argument("--key", default=None, metavar="KEY", help="the API key it accepts (default: shown)")
+    p.add_argument("--rate-limit", type=float, default=None, metavar="R",
+                   help="requests per second before answering 429 with Retry-After")
+    p.add_argument("--error-rate", type=float, default=0.0, metavar="P", help="share of requests answered 503")
+    p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="milliseconds every answer waits")
+    p.add_argument("--drop-rate", type=float, default=0.0, metavar="P",
+                   help="share of creates stored and then answered with a dropped connection")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random faults (default 0)")
+    p.set_defaults(run="sandbox")
+
+    p = sub.add_parser("detect", help="say which export a file is, which mapping reads it, and why",
+                       description="Detect the format, encoding, delimiter and mapping of each file.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    reading(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object per file, in a list")
+    p.set_defaults(run="detect")
+
+    p = sub.add_parser("check-mapping", help="validate a mapping file and list every problem",
+                       description="Validate a YAML mapping; with --against, also check its columns "
+                       "against a data file's header.")
+    p.add_argument("mapping", metavar="FILE.yaml")
+    p.add_argument("--against", metavar="DATA", help="a data file whose columns the mapping should name")
+    p.set_defaults(run="check_mapping")
+
+    p = sub.add_parser("mapping", help="write mappings: `mapping init FILE`",
+                       description="Commands that write mappings.")
+    msub = p.add_subparsers(dest="mapping_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    msub.required = True
+    mi = msub.add_parser("init", help="print a starting mapping for a CSV, matching its columns by name",
+                         description="Print a YAML mapping for FILE whose columns are matched to Dex "
+                         "fields by name; save it, edit it, and use it with --mapping.")
+    mi.add_argument("file", metavar="FILE")
+    mi.add_argument("--name", default="my-contacts", help="the mapping's name (default my-contacts)")
+    mi.add_argument("--sheet", metavar="NAME", help="sheet of an .xlsx workbook")
+    mi.set_defaults(run="mapping_init")
+
+    p = sub.add_parser("demo", help="import sample_data/ into a local Dex sandbox: no Dex account needed",
+                       description="Start a Dex sandbox on 127.0.0.1, import every export in sample_data/ "
+                       "into it (a NAME.mapping.yaml beside an export is its mapping), and show the result.")
+    p.add_argument("--folder", metavar="DIR", help="the sample folder (default: ./sample_data)")
+    p.add_argument("--region", metavar="CC", default="US",
+                   help="country for phone numbers without +country code (default US)")
+    p.set_defaults(run="demo")
+
+    p = sub.add_parser("formats", help="list the built-in formats and their mappings",
+                       description="List the built-in formats.")
+    p.set_defaults(run="formats")
+    return parser

@@ -1,0 +1,128 @@
+"""Returns what makes two records the same person, and the one contact several records become.
+
+Records are the same person when they share an email (case-insensitive) or a LinkedIn handle, or the same
+phone (E.164) together with the same name (`dedupe_keys`). A shared phone alone is not enough: offices and
+families share numbers. Merging (`merge_group`) keeps the union of emails, phones, addresses and description
+lines, the first non-empty value of every other field, a description line naming the records merged, and a
+notice for each value that lost to another (`merge_conflicts`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from importer.dex.fields import FIELD_ORDER
+from importer.mapping.apply import Mapped
+from importer.model import Contact, Notice, Record
+from importer.plan.dedupe import Groups
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A contact to send: the records it comes from (several when merged) and the person's labels."""
+
+    position: int
+    contact: Contact
+    records: tuple[Record, ...]
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Records merged into one contact, and why (the key they share)."""
+
+    records: tuple[tuple[str, int], ...]
+    reason: str
+
+    def describe(self) -> str:
+        """Returns ``a.csv:3 + b.vcf:12 (same email ann@example.com)``."""
+        return " + ".join(f"{f}:{line}" for f, line in self.records) + f" ({self.reason})"
+
+
+def dedupe_keys(contact: Contact) -> list[tuple[str, str]]:
+    """Returns the keys that make two records the same person: emails, LinkedIn handle, phone with name.
+
+    >>> dedupe_keys({"full_name": "Ann Example", "linkedin": "Ann-Example",
+    ...              "contact_phone_numbers": [{"phone_number_sanitized": "+12125550134"}]})
+    [('LinkedIn handle', 'ann-example'), ('phone and name', '+12125550134 ann example')]
+    """
+    keys = [("email", e["email"].casefold()) for e in contact.get("contact_emails", ())]
+    if contact.get("linkedin"):
+        keys.append(("LinkedIn handle", contact["linkedin"].casefold()))
+    name = " ".join(str(contact.get("full_name", "")).split()).casefold()
+    if name:
+        keys += [("phone and name", f"{p['phone_number_sanitized']} {name}")
+                 for p in contact.get("contact_phone_numbers", ()) if p.get("phone_number_sanitized")]
+    return keys
+
+
+def merge_group(group: list[tuple[Mapped, int]]) -> Planned:
+    """Returns one contact made of several records' contacts (the first record's values win)."""
+    records = tuple(m.record for m, _ in group)
+    merged: dict[str, Any] = {}
+    lines: list[str] = []
+    labels: list[str] = []
+    for m, _ in group:
+        contact = m.contact or {}
+        for key, value in contact.items():
+            if key in ("contact_emails", "contact_phone_numbers", "legacy_contact_addresses"):
+                _union(merged, key, value)
+            elif key == "description":
+                lines += [line for line in str(value).splitlines() if line not in lines]
+            elif key not in merged or merged[key] in ("", None, [], {}):
+                merged[key] = value
+        labels += [label for label in m.labels if label not in labels]
+    sources = ", ".join(f"{os.path.basename(r.file)}:{r.line}" for r in records)
+    lines.append(f"Merged by dex-import from {sources}")
+    merged["description"] = "\n".join(lines)
+    ordered = {k: merged[k] for k in sorted(merged, key=lambda k: FIELD_ORDER.get(k, len(FIELD_ORDER)))}
+    return Planned(group[0][1], ordered, records, tuple(labels))
+
+
+def merge_conflicts(group: Sequence[Mapped]) -> list[Notice]:
+    """Returns a notice for each value of a later record that lost to an earlier record's value."""
+    kept: dict[str, tuple[Any, Record]] = {}
+    notices = []
+    for m in group:
+        for key, value in (m.contact or {}).items():
+            if key in ("contact_emails", "contact_phone_numbers", "legacy_contact_addresses", "description",
+                       "first_name", "last_name"):
+                continue
+            if key not in kept:
+                kept[key] = (value, m.record)
+            elif kept[key][0] != value and value not in ("", None):
+                first = kept[key][1]
+                notices.append(Notice(m.record.file, m.record.line, None, "merge-conflict",
+                                      f"merged into the contact of {first.file}:{first.line}: kept its {key} "
+                                      f"{kept[key][0]!r}, not {value!r}"))
+    return notices
+
+
+def _union(merged: dict[str, Any], key: str, values: list[dict[str, Any]]) -> None:
+    entries: list[dict[str, Any]] = merged.setdefault(key, [])
+    for value in values:
+        if not any(_same_entry(key, value, e) for e in entries):
+            entries.append({**value, **({"ranking": len(entries)} if "ranking" in value else {})})
+
+
+def _same_entry(key: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if key == "contact_emails":
+        return bool(a["email"].casefold() == b["email"].casefold())
+    if key == "contact_phone_numbers":
+        def digits(p: dict[str, Any]) -> str:
+            return str(p.get("phone_number_sanitized") or "".join(c for c in p["phone_number"] if c.isdigit()))
+        return digits(a) == digits(b)
+    return bool(a == b)
+
+
+def reason_of(groups: Groups, leader: int, members: dict[int, Mapped]) -> str:
+    """Returns why the group of `leader` was joined: ``same email ann@example.com``, from its first join."""
+    reason = groups.reason(leader)
+    if reason is None:
+        return "same person"
+    position, index = reason
+    kind, text = dedupe_keys(members[position].contact or {})[index]
+    return f"same {kind} {text.split(' ', 1)[0]}"
