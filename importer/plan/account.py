@@ -20,7 +20,6 @@ addresses are filled only when Dex has none at all.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -28,8 +27,10 @@ from functools import partial
 from typing import Any
 
 from importer.dex.client import EMAILS_PER_LOOKUP, MAX_TAKE, DexClient
+from importer.dex.fields import parse_time
 from importer.model import Contact
 from importer.normalize.handles import linkedin_handle
+from importer.normalize.keys import fold_email, fold_text, name_keys
 
 Read = Callable[[Callable[[], Any]], Any]
 """Wraps each read-only call (to pace and retry it); the default calls it directly."""
@@ -46,44 +47,24 @@ def _direct(call: Callable[[], Any]) -> Any:
     return call()
 
 
-def fold(value: Any) -> str:
-    """Return `value` as text for comparing: NFC, whitespace collapsed, casefolded; "" for None.
-
-    >>> fold("  Ann   EXAMPLE ")
-    'ann example'
-    """
-    text = unicodedata.normalize("NFC", str(value or ""))
-    return " ".join(text.split()).casefold()
-
-
 def _handle(value: Any) -> str:
     # Dex may hold a URL someone pasted rather than the bare handle the importer sends
     if not isinstance(value, str) or not value.strip():
         return ""
-    return fold(linkedin_handle(value) or "")
+    return fold_text(linkedin_handle(value) or "")
 
 
 def _emails(contact: Mapping[str, Any]) -> list[str]:
-    # lower(), not casefold(): casefold would make "strasse@" and "straße@" one address
     items = contact.get("contact_emails") or []
-    found = (str(e.get("email") or "").strip().lower() for e in items if isinstance(e, dict))
+    found = (fold_email(e.get("email")) for e in items if isinstance(e, dict))
     return [e for e in found if e]
-
-
-def _names(contact: Mapping[str, Any]) -> set[str]:
-    """Return the folded ways a contact's full name reads: its full_name, and first + last."""
-    joined = fold(f"{contact.get('first_name') or ''} {contact.get('last_name') or ''}")
-    return {n for n in (fold(contact.get("full_name")), joined) if n}
 
 
 def _age(contact: Mapping[str, Any]) -> tuple[int, datetime, str]:
     """Return a sort key putting the oldest contact first (undated ones last, then by id)."""
-    text = contact.get("created_at")
-    try:
-        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
+    when = parse_time(contact.get("created_at"))
+    if when is None:
         return (1, datetime.max.replace(tzinfo=timezone.utc), str(contact.get("id")))
-    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
     return (0, when, str(contact.get("id")))
 
 
@@ -149,8 +130,8 @@ class AccountIndex:
             _put(self.by_email, email, dex_id)
         if handle := _handle(row.get("linkedin")):
             _put(self.by_linkedin, handle, dex_id)
-        if company := fold(row.get("company")):
-            for name in _names(row):
+        if company := fold_text(row.get("company")):
+            for name in name_keys(row):
                 _put(self.by_name_company, (name, company), dex_id)
 
     def match(self, contact: Contact) -> Match | None:
@@ -161,9 +142,9 @@ class AccountIndex:
         handle = _handle(contact.get("linkedin"))
         if handle and handle in self.by_linkedin:
             return self._match(self.by_linkedin[handle], f"linkedin handle {handle}")
-        company = fold(contact.get("company"))
+        company = fold_text(contact.get("company"))
         if company:
-            for name in sorted(_names(contact)):
+            for name in sorted(name_keys(contact)):
                 ids = [i for i in self.by_name_company.get((name, company), [])
                        if not (handle and _handle(self.contacts[i].get("linkedin")) not in ("", handle))]
                 if ids:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from importer.dex.client import AuthError, DexClient, DexError, OutcomeUnknown
 from importer.model import Contact
-from importer.plan.account import fold
+from importer.normalize.keys import fold_text
 
 Call = Callable[[Callable[[], Any]], Any]
 """Wraps each call (to pace it, and retry it while Dex cannot answer); the default calls it directly."""
@@ -56,7 +56,7 @@ class Ensured:
 
     def id_of(self, name: str) -> str | None:
         """Return the Dex id of the tag or group named `name` (any case), or None when it failed."""
-        return self.ids.get(fold(name))
+        return self.ids.get(fold_text(name))
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,8 @@ def ensure_labels(client: DexClient, names: Iterable[str], *, as_groups: bool = 
     known = _by_name(call(listing))
     wanted: dict[str, str] = {}
     for name in names:
-        if fold(name):
-            wanted.setdefault(fold(name), " ".join(name.split()))
+        if fold_text(name):
+            wanted.setdefault(fold_text(name), " ".join(name.split()))
     ids: dict[str, str] = {}
     spelled: dict[str, str] = {}
     created: list[str] = []
@@ -136,11 +136,11 @@ def label_counts(label_lists: Iterable[Sequence[str]]) -> dict[str, int]:
     spelling: dict[str, str] = {}
     counts: dict[str, int] = {}
     for labels in label_lists:
-        for key in dict.fromkeys(fold(n) for n in labels if fold(n)):
+        for key in dict.fromkeys(fold_text(n) for n in labels if fold_text(n)):
             counts[key] = counts.get(key, 0) + 1
         for name in labels:
-            if fold(name):
-                spelling.setdefault(fold(name), " ".join(name.split()))
+            if fold_text(name):
+                spelling.setdefault(fold_text(name), " ".join(name.split()))
     return {spelling[k]: n for k, n in counts.items()}
 
 
@@ -154,8 +154,8 @@ def _by_name(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Return the rows by folded name; when Dex has two of the same name, the first it lists wins."""
     found: dict[str, dict[str, Any]] = {}
     for row in rows:
-        if isinstance(row, dict) and row.get("id") and fold(row.get("name")):
-            found.setdefault(fold(row.get("name")), row)
+        if isinstance(row, dict) and row.get("id") and fold_text(row.get("name")):
+            found.setdefault(fold_text(row.get("name")), row)
     return found
 
 
@@ -199,7 +199,7 @@ def apply_labels(client: DexClient, assignments: Mapping[str, Sequence[str]], *,
     Batched: one call per label for up to 100 contacts. Adding is idempotent (members already in are
     skipped), so `call` may safely retry it."""
     names = [n for labels in assignments.values() for n in labels]
-    run_tag = run_tag if run_tag and fold(run_tag) and assignments else None
+    run_tag = run_tag if run_tag and fold_text(run_tag) and assignments else None
     # in tag mode the run tag is one more tag: ensured (and listed) together with the labels
     ensured = ensure_labels(client, names + ([run_tag] if run_tag and not as_groups else []),
                             as_groups=as_groups, call=call)

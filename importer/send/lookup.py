@@ -11,12 +11,14 @@ match Dex gives no creation time for): never a guess that could create a duplica
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
 from importer.dex.client import EMAILS_PER_LOOKUP, MAX_TAKE, DexClient
+from importer.dex.fields import parse_time
 from importer.model import Contact
+from importer.normalize.keys import fold_email, fold_text, name_keys
 from importer.send.outcomes import Created, Unknown
 
 T = TypeVar("T")
@@ -29,41 +31,20 @@ def _direct(call: Callable[[], T]) -> T:
     return call()
 
 
-def _norm(value: Any) -> str:
-    return " ".join(str(value or "").split()).casefold()
-
-
-def _names(contact: dict[str, Any]) -> set[str]:
-    """Return the normalised ways a contact's name can read: its full_name, and first + last."""
-    joined = _norm(f"{contact.get('first_name') or ''} {contact.get('last_name') or ''}")
-    return {n for n in (_norm(contact.get("full_name")), joined) if n}
-
-
 def _handle(value: Any) -> str:
-    return _norm(value).rstrip("/")
+    return fold_text(value).rstrip("/")
 
 
 def _emails(contact: dict[str, Any]) -> set[str]:
-    return {_norm(e.get("email")) for e in contact.get("contact_emails") or [] if isinstance(e, dict)} - {""}
-
-
-def _created_at(row: dict[str, Any]) -> datetime | None:
-    text = row.get("created_at")
-    if not isinstance(text, str):
-        return None
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return {fold_email(e.get("email")) for e in contact.get("contact_emails") or [] if isinstance(e, dict)} - {""}
 
 
 def list_matches(sent: Contact, row: dict[str, Any]) -> bool:
     """Return True when a contact-list row could be `sent`: same name, and the same linkedin, company and
     job title where those were sent (Dex may fill in what we left empty, never change what we gave)."""
-    if not _names(sent) & _names(row):
+    if not name_keys(sent) & name_keys(row):
         return False
-    checks = (("linkedin", _handle), ("company", _norm), ("job_title", _norm))
+    checks = (("linkedin", _handle), ("company", fold_text), ("job_title", fold_text))
     return all(not norm(sent.get(name)) or norm(sent.get(name)) == norm(row.get(name)) for name, norm in checks)
 
 
@@ -72,7 +53,7 @@ def _decide(candidates: list[dict[str, Any]], since: datetime, exclude: Containe
     for row in candidates:
         if str(row.get("id")) in exclude:
             continue
-        when = _created_at(row)
+        when = parse_time(row.get("created_at"))
         if when is None:
             undated.append(row)
         elif when >= since:
@@ -122,7 +103,7 @@ def list_since(client: DexClient, *, since: datetime, read: Callable[[Callable[[
     while True:
         page = read(partial(client.list_contacts_page, take=MAX_TAKE, cursor=cursor))
         for row in page.items:
-            when = _created_at(row)
+            when = parse_time(row.get("created_at"))
             if when is None or when >= since:
                 rows.append(row)
         if page.next_cursor is None or not page.items:
