@@ -7,6 +7,9 @@ fields on the server side.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from typing import Any
+
 DEFAULT_API_URL = "https://api.prod.getdex.com/v1"
 """Where Dex's public API lives; `--api-url` or $DEX_API_URL point elsewhere (the sandbox, a proxy)."""
 
@@ -53,3 +56,21 @@ FREQUENCIES = ("7 days", "14 days", "1 mon", "42 days", "3 mons", "6 mons", "1 y
 
 # The order contacts are written in (--out, --json): names first, then as on the create page.
 FIELD_ORDER = {name: i for i, name in enumerate(ALL_FIELDS)}
+
+
+def parse_time(text: Any) -> datetime | None:
+    """Returns a time as Dex writes it (ISO 8601, ``Z`` or an offset; naive read as UTC) as an aware datetime,
+    or None when `text` is not such a time. Every Dex timestamp (created_at, updated_at) is read here.
+
+    >>> parse_time("2026-01-05T09:30:00.000Z")
+    datetime.datetime(2026, 1, 5, 9, 30, tzinfo=datetime.timezone.utc)
+    >>> parse_time("yesterday") is None
+    True
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)

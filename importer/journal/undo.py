@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import partial
 from typing import Any
 
 from importer.dex.client import MAX_TAKE, AuthError, DexClient, DexError, NotFound
+from importer.dex.fields import parse_time
 
 Call = Callable[[Callable[[], Any]], Any]
 """Wraps each call (to pace it, and retry it while Dex cannot answer); the default calls it directly."""
@@ -74,17 +74,6 @@ class UndoResult:
     deleted: tuple[str, ...]
     not_deleted: tuple[str, ...] = ()
     failures: tuple[UndoFailure, ...] = ()
-
-
-def parse_time(text: Any) -> datetime | None:
-    """Return an ISO 8601 time (``Z`` or an offset; naive read as UTC) as an aware datetime, or None."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    try:
-        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def _state(created: CreatedContact, now: dict[str, Any]) -> str:
