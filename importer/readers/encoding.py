@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import codecs
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO, Protocol
 
 from importer.errors import UsageError
 
-if TYPE_CHECKING:  # source.py imports this module to sniff vCards, so only the type comes from there
-    from importer.readers.source import InputFile
+
+class Openable(Protocol):
+    """Anything that opens to a binary stream from its start, each time asked (an `InputFile`, a test's bytes)."""
+
+    @property
+    def open(self) -> Callable[[], BinaryIO]: ...
 
 _CHUNK = 1 << 16
 _HEAD = 4096
@@ -90,7 +95,7 @@ def _first_utf8_error(stream: BinaryIO) -> tuple[int, int] | None:
         lines += chunk.count(b"\n")
 
 
-def detect_encoding(f: InputFile) -> EncodingGuess:
+def detect_encoding(f: Openable) -> EncodingGuess:
     """Return the encoding of `f`: UTF-16 by BOM or NULs, else UTF-8 when every byte decodes, else cp1252."""
     with f.open() as stream:
         head = stream.read(_HEAD)
@@ -131,7 +136,7 @@ def codec_name(encoding: str) -> str:
                          f"or utf-16") from None
 
 
-def open_text(f: InputFile, encoding: str) -> io.TextIOWrapper:
+def open_text(f: Openable, encoding: str) -> io.TextIOWrapper:
     """Return a text stream over `f` decoded with `encoding`, its BOM skipped and line endings kept as-is."""
     stream = f.open()
     bom = bom_for(encoding, stream.read(4))

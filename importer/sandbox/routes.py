@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from importer.sandbox import validate
-from importer.sandbox.store import CREATED_FIELDS
-
-if TYPE_CHECKING:
-    from importer.sandbox.server import SandboxServer
+from importer.sandbox.faults import FaultState
+from importer.sandbox.store import CREATED_FIELDS, Store
 
 MAX_TAKE = 500
 USER = {"id": "00000000-0000-4000-8000-000000000001", "email": "sandbox.user@example.com",
         "first_name": "Sandbox", "last_name": "User", "pricing_plan": "professional"}
+
+
+class Serving(Protocol):
+    """What a route needs of the server that calls it: the contacts it holds, and the faults it injects."""
+
+    store: Store
+    faults: FaultState
 
 
 class ApiError(Exception):
@@ -30,7 +35,7 @@ class ApiError(Exception):
         self.message = message
 
 
-Handler = Callable[["SandboxServer", "re.Match[str]", dict[str, list[str]], Any], Any]
+Handler = Callable[[Serving, "re.Match[str]", dict[str, list[str]], Any], Any]
 _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = []
 
 
@@ -80,12 +85,12 @@ def _id_list(body: Any, key: str) -> list[str]:
 
 
 @route("GET", "/users/me")
-def _me(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+def _me(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
     return USER
 
 
 @route("POST", "/contacts")
-def create_contacts(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+def create_contacts(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
     problems = validate.create_problems(body)
     if problems:
         raise ApiError(400, "; ".join(problems))
@@ -95,7 +100,7 @@ def create_contacts(server: SandboxServer, m: re.Match[str], query: dict[str, li
 
 
 @route("GET", "/contacts")
-def _list(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+def _list(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
     take_text = query.get("take", ["100"])[0]
     if not take_text.isdigit() or not 1 <= int(take_text) <= MAX_TAKE:
         raise ApiError(400, f"take: expected an integer from 1 to {MAX_TAKE}, got {take_text!r}")
@@ -107,7 +112,7 @@ def _list(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], 
 
 
 @route("POST", "/contacts/by-emails")
-def _by_emails(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+def _by_emails(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
     if not isinstance(body, dict) or not isinstance(body.get("emails"), list) or \
             not all(isinstance(e, str) for e in body["emails"]):
         raise ApiError(400, 'emails: expected a list of email addresses')
@@ -122,12 +127,12 @@ def _by_emails(server: SandboxServer, m: re.Match[str], query: dict[str, list[st
 
 
 @route("GET", "/contacts/(?P<id>[^/]+)")
-def _get(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+def _get(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
     return full_contact(server.store.get(m["id"]))
 
 
 @route("PUT", "/contacts/(?P<id>[^/]+)")
-def _update(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+def _update(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
     problems = validate.contact_problems(body, "contact", partial=True)
     if problems:
         raise ApiError(400, "; ".join(problems))
@@ -138,7 +143,7 @@ def _update(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]]
 
 
 @route("DELETE", "/contacts")
-def _delete(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+def _delete(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
     ids = [i for value in query.get("contactIds", []) for i in value.split(",") if i]
     if not ids:
         raise ApiError(400, "contactIds: expected one or more contact ids")
@@ -147,12 +152,12 @@ def _delete(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]]
 
 
 @route("GET", "/tags")
-def _tags(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+def _tags(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
     return server.store.tags()
 
 
 @route("POST", "/tags")
-def _create_tag(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+def _create_tag(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
     tag = _object(body, "tag")
     problems = [p for k, v in tag.items()
                 for p in validate.check_field({"name": validate.string, "color": validate.string}, k, v, f"tag.{k}")]
@@ -162,17 +167,17 @@ def _create_tag(server: SandboxServer, m: re.Match[str], query: dict[str, list[s
 
 
 @route("POST", "/tags/contacts/add")
-def _tag_contacts(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+def _tag_contacts(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
     return {"count": server.store.tag_contacts(_id_list(body, "contactIds"), _id_list(body, "tagIds"))}
 
 
 @route("GET", "/groups")
-def _groups(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+def _groups(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
     return server.store.groups()
 
 
 @route("POST", "/groups")
-def _create_group(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+def _create_group(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
     group = _object(body, "group")
     fields = {"name": validate.string, "emoji": validate.string, "description": validate.string}
     problems = [p for k, v in group.items() for p in validate.check_field(fields, k, v, f"group.{k}")]
@@ -185,11 +190,11 @@ def _create_group(server: SandboxServer, m: re.Match[str], query: dict[str, list
 
 
 @route("PUT", "/groups/(?P<id>[^/]+)/contacts")
-def _add_members(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+def _add_members(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
     return {"count": server.store.set_group_members(m["id"], _id_list(body, "contactIds"), add=True)}
 
 
 @route("POST", "/groups/(?P<id>[^/]+)/contacts")
-def _remove_members(server: SandboxServer, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+def _remove_members(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
     # Dex's quirk: POST on a group's contacts *removes* them
     return {"count": server.store.set_group_members(m["id"], _id_list(body, "contactIds"), add=False)}
