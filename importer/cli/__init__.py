@@ -1,1 +1,7 @@
-"""cli"""
+"""The `dex-import` command line: the only code that prints or asks.
+
+- `main`: the entry point; every error becomes one line and a named exit code.
+- `parser`: the argparse parser of every subcommand (loads nothing else, so ``--help`` is quick).
+- `commands`: one function per subcommand, calling the library (`COMMANDS`).
+- `render`: the text the commands print; `output`: JSON written as it is made, and the progress bars.
+"""

@@ -1,1 +1,6 @@
-"""dex"""
+"""Dex itself: the only code that knows Dex's URLs, its JSON answer shapes and its contact fields.
+
+- `client`: `DexClient`, every call to Dex's public API, and the errors an answer can end in.
+- `fields`: the fields of Dex's contact object by kind, the API's default address, and `parse_time` for the
+  timestamps Dex writes.
+"""

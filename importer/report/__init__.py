@@ -1,1 +1,6 @@
-"""report"""
+"""What became of each record, and the failure report a person fixes and imports again.
+
+- `records`: `RecordLog`, one `RecordResult` per record of a run, kept on disk in file and line order.
+- `failures`: writing the failure report (CSV, or vCard for vCard inputs) and recognising one when it comes
+  back, with its formula-neutralised cells restored.
+"""
