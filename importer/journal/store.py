@@ -295,10 +295,9 @@ class Journal:
                 if isinstance(outcome, Created):
                     db.execute("UPDATE records SET state = 'created', dex_id = ?, message = NULL, settled_at = ?, "
                                "first_sent_at = NULL WHERE fingerprint = ?", (outcome.dex_id, now, fp))
-                    # Created may one day carry Dex's timestamps from the create answer; undo compares them
+                    # Dex's own timestamps from the create answer (or the lookup's row): undo compares them
                     db.execute("INSERT OR IGNORE INTO created VALUES (?, ?, ?, ?, ?, NULL)",
-                               (outcome.dex_id, fp, row[0], getattr(outcome, "created_at", None),
-                                getattr(outcome, "updated_at", None)))
+                               (outcome.dex_id, fp, row[0], outcome.created_at, outcome.updated_at))
                 elif isinstance(outcome, Failed):
                     db.execute("UPDATE records SET state = 'failed', message = ?, settled_at = ?, "
                                "first_sent_at = NULL WHERE fingerprint = ?", (outcome.message, now, fp))

@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable, Container, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from importer.dex.client import (
     AuthError,
@@ -256,7 +256,7 @@ class _Run(Generic[K]):
                 return self._finish()
             return self._split(work, batch, exc)
         self.pacer.answered(slot)
-        self._settle(batch, {i: Created(str(c["id"])) for i, c in zip(batch.keys, created)})
+        self._settle(batch, {i: _created(c) for i, c in zip(batch.keys, created)})
         self._finish()
 
     def _retry(self, work: _Work, batch: Batch[int], exc: SurelyNotCreated, slot: Slot) -> None:
@@ -435,3 +435,11 @@ def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batc
     c = run.counters
     stats = SendStats(c.requests, c.rate_limited, c.retries, c.lookups, c.splits, clock() - started)
     return SendResult(outcomes, stats, stopped)
+
+
+def _created(answer: dict[str, Any]) -> Created:
+    """Returns the outcome of a contact Dex's create answer lists, with the timestamps it gave, if text."""
+    def text(key: str) -> str | None:
+        value = answer.get(key)
+        return value if isinstance(value, str) else None
+    return Created(str(answer["id"]), text("created_at"), text("updated_at"))

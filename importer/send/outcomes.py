@@ -8,7 +8,7 @@ plugs in; `SendResult` is what `importer.send.batches.send_contacts` returns.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Generic, TypeVar
 
@@ -19,9 +19,12 @@ K = TypeVar("K", bound=Hashable)
 
 @dataclass(frozen=True)
 class Created:
-    """The contact exists in Dex under `dex_id`."""
+    """The contact exists in Dex under `dex_id`; `created_at`/`updated_at` as Dex's answer gave them, when it did
+    (undo compares them with Dex's later `updated_at` to tell an edited contact from an untouched one)."""
 
     dex_id: str
+    created_at: str | None = field(default=None, compare=False)
+    updated_at: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
