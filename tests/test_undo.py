@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from importer.dex.client import DexClient
+from importer.journal.runs import list_runs
+from importer.journal.store import Journal
 from importer.journal.undo import (
     CreatedContact,
     UndoFailure,
@@ -15,8 +19,10 @@ from importer.journal.undo import (
     UndoResult,
     plan_undo,
     run_undo,
+    undo_run,
 )
-from importer.sandbox import SandboxServer
+from importer.sandbox import SandboxServer, VirtualTime
+from importer.send.batches import send_contacts
 
 
 def journal(answer: list[dict[str, Any]]) -> list[CreatedContact]:
@@ -122,3 +128,51 @@ def test_a_refused_delete_is_reported_with_its_ids() -> None:
     result = run_undo(dex, UndoPlan(("a", "b")))
     assert result == UndoResult((), failures=(UndoFailure(("a", "b"),
                                                           "Dex answered 500 to DELETE /contacts/: internal error"),))
+
+
+def _import(dex: DexClient, path: Path, names: list[str], virtual_time: VirtualTime) -> str:
+    """Imports `names` through the journal at `path` as `dex-import import` would; returns the run id."""
+    account = str(dex.me()["id"])
+    with Journal.open(path, account_id=account) as book:
+        send_contacts([(n, {"full_name": name}) for n, name in enumerate(names)], dex, hooks=book.hooks(),
+                      sleep=virtual_time.sleep, clock=virtual_time.clock)
+        book.finish({"created": len(names)})
+        return book.run_id
+
+
+def test_the_journal_keeps_the_timestamps_of_dex_create_answer(dex: DexClient, tmp_path: Path,
+                                                               virtual_time: VirtualTime) -> None:
+    run = _import(dex, tmp_path / "j.sqlite", ["Ann Example", "Bo Sample"], virtual_time)
+    with Journal.open(tmp_path / "j.sqlite", account_id=str(dex.me()["id"])) as book:
+        created = book.created_in_run(run)
+    in_dex = {c["id"]: c for c in dex.list_contacts()}
+    assert [(c.created_at, c.updated_at) for c in created] == [
+        (in_dex[c.dex_id]["created_at"], in_dex[c.dex_id]["updated_at"]) for c in created]
+    assert all(c.created_at for c in created)
+
+
+def test_a_library_undo_leaves_the_journal_right(dex: DexClient, server: SandboxServer, tmp_path: Path,
+                                                 virtual_time: VirtualTime) -> None:
+    path = tmp_path / "j.sqlite"
+    run = _import(dex, path, ["Ann Example", "Bo Sample"], virtual_time)
+    outcome = undo_run(dex, path, run)
+    assert (outcome.created, outcome.stopped, server.store.count()) == (2, None, 0)
+    assert outcome.result is not None and len(outcome.result.deleted) == 2
+    again = undo_run(dex, path, run)  # what was deleted is forgotten: nothing left to delete
+    assert (again.created, again.stopped) == (0, "nothing to delete")
+    assert [r.state for r in list_runs(path)] == ["finished", "finished", "stopped: nothing to delete"]
+
+
+def test_a_refused_or_failed_undo_still_ends_its_run(dex: DexClient, server: SandboxServer, tmp_path: Path,
+                                                     virtual_time: VirtualTime) -> None:
+    path = tmp_path / "j.sqlite"
+    run = _import(dex, path, ["Ann Example"], virtual_time)
+    assert undo_run(dex, path, run, confirm=lambda created, plan: False).stopped == "cancelled"
+
+    def interrupted(created: int, plan: UndoPlan) -> bool:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        undo_run(dex, path, run, confirm=interrupted)
+    assert server.store.count() == 1
+    assert [r.state for r in list_runs(path)][1:] == ["stopped: cancelled", "stopped: interrupted"]

@@ -185,39 +185,34 @@ def _runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from importer.journal.runs import list_runs
-    from importer.journal.store import Journal
-    from importer.journal.undo import CreatedContact, plan_undo, run_undo
+    from importer.journal.undo import UndoPlan, undo_run
 
     found = [r for r in list_runs(args.journal) if r.run_id == args.run_id]
     if not found:
         raise UsageError(f"no run {args.run_id!r} in the journals; `{PROG} runs` lists them")
-    client = _client(args)
-    with client:
-        me = client.me()
-        with Journal.open(found[0].journal, account_id=str(me.get("id", ""))) as journal:
-            created = [CreatedContact(c.dex_id, c.created_at, c.updated_at)
-                       for c in journal.created_in_run(args.run_id)]
-            plan = plan_undo(client, created, force=args.force)
-            print(f"Run {args.run_id} created {len(created)} contacts: {len(plan.delete_ids)} to delete, "
-                  f"{len(plan.kept_edited)} edited in Dex since (kept; --force deletes them too), "
-                  f"{len(plan.already_gone)} already gone, {len(plan.kept_unknown)} kept (cannot tell)",
-                  file=out)
-            # an undo that deletes nothing is still recorded as ended, not left looking interrupted
-            kept = {"deleted": 0, "kept": len(created)}
-            if not plan.delete_ids:
-                journal.finish(kept, stopped="nothing to delete")
-                return ExitCode.OK
-            if not args.yes and (sys.stdin is None or not sys.stdin.isatty()):
-                journal.finish(kept, stopped="not confirmed")
-                raise UsageError("undo deletes contacts: confirm with --yes (no terminal to ask on)")
-            if not args.yes and input(f"Delete {len(plan.delete_ids)} contacts from Dex? [y/N] ").strip() \
-                    .lower() not in ("y", "yes"):
-                journal.finish(kept, stopped="cancelled")
-                print(f"{PROG}: nothing deleted", file=err)
-                return ExitCode.OK
-            result = run_undo(client, plan)
-            journal.forget_created(result.deleted)
-            journal.finish({"deleted": len(result.deleted), "kept": len(created) - len(result.deleted)})
+
+    def describe(created: int, plan: UndoPlan) -> None:
+        print(f"Run {args.run_id} created {created} contacts: {len(plan.delete_ids)} to delete, "
+              f"{len(plan.kept_edited)} edited in Dex since (kept; --force deletes them too), "
+              f"{len(plan.already_gone)} already gone, {len(plan.kept_unknown)} kept (cannot tell)", file=out)
+
+    def confirm(created: int, plan: UndoPlan) -> bool:
+        describe(created, plan)
+        if args.yes:
+            return True
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise UsageError("undo deletes contacts: confirm with --yes (no terminal to ask on)")
+        return input(f"Delete {len(plan.delete_ids)} contacts from Dex? [y/N] ").strip().lower() in ("y", "yes")
+
+    with _client(args) as client:
+        outcome = undo_run(client, found[0].journal, args.run_id, force=args.force, confirm=confirm)
+    if outcome.stopped == "nothing to delete":
+        describe(outcome.created, outcome.plan)
+    result = outcome.result
+    if result is None:
+        if outcome.stopped == "cancelled":
+            print(f"{PROG}: nothing deleted", file=err)
+        return ExitCode.OK
     print(f"Deleted {len(result.deleted)} contacts.", file=out)
     for failure in result.failures:
         print(f"  not deleted: {failure}", file=err)

@@ -16,6 +16,7 @@ create time avoid it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -23,6 +24,8 @@ from typing import Any
 
 from importer.dex.client import MAX_TAKE, AuthError, DexClient, DexError, NotFound
 from importer.dex.fields import parse_time
+from importer.errors import UsageError
+from importer.journal.store import Journal
 
 Call = Callable[[Callable[[], Any]], Any]
 """Wraps each call (to pace it, and retry it while Dex cannot answer); the default calls it directly."""
@@ -139,3 +142,47 @@ def run_undo(client: DexClient, plan: UndoPlan, *, call: Call = _direct, chunk: 
     done = set(deleted)
     failed = {i for f in failures for i in f.contact_ids}
     return UndoResult(tuple(deleted), tuple(i for i in ids if i not in done and i not in failed), tuple(failures))
+
+
+@dataclass(frozen=True)
+class UndoOutcome:
+    """An undo from start to end: how many contacts the run created, the plan, and what was done (None when
+    nothing was deleted: nothing to delete, or not confirmed)."""
+
+    created: int
+    plan: UndoPlan
+    result: UndoResult | None = None
+    stopped: str | None = None
+
+
+def undo_run(client: DexClient, journal: str | os.PathLike[str], run_id: str, *, force: bool = False,
+             confirm: Callable[[int, UndoPlan], bool] = lambda created, plan: True,
+             call: Call = _direct) -> UndoOutcome:
+    """Returns the outcome of undoing run `run_id` of the journal file `journal`, the journal kept right.
+
+    The undo is itself a run of the journal: it ends "finished" whatever happens (nothing to delete, `confirm`
+    said no or raised, a delete failed), so `runs` never shows an undo as interrupted; the contacts Dex
+    deleted are forgotten, so that the next import creates their records again. `confirm(created, plan)` is
+    asked before anything is deleted.
+    """
+    account_id = str(call(client.me).get("id", ""))
+    with Journal.open(journal, account_id=account_id) as book:
+        created = [CreatedContact(c.dex_id, c.created_at, c.updated_at) for c in book.created_in_run(run_id)]
+        kept = {"deleted": 0, "kept": len(created)}
+        try:
+            plan = plan_undo(client, created, force=force, call=call)
+            if not plan.delete_ids:
+                book.finish(kept, stopped="nothing to delete")
+                return UndoOutcome(len(created), plan, stopped="nothing to delete")
+            if not confirm(len(created), plan):
+                book.finish(kept, stopped="cancelled")
+                return UndoOutcome(len(created), plan, stopped="cancelled")
+            result = run_undo(client, plan, call=call)
+        except BaseException as exc:
+            why = ("not confirmed" if isinstance(exc, UsageError) else
+                   "interrupted" if isinstance(exc, KeyboardInterrupt) else f"failed ({type(exc).__name__})")
+            book.finish(kept, stopped=why)
+            raise
+        book.forget_created(result.deleted)
+        book.finish({"deleted": len(result.deleted), "kept": len(created) - len(result.deleted)})
+        return UndoOutcome(len(created), plan, result)
