@@ -1,12 +1,9 @@
 """The person's labels as Dex tags (the default) or groups, and the run's own tag (``--tag NAME``).
 
 Tags and groups are matched by name, case- and whitespace-insensitively, and reused with Dex's spelling; the
-missing ones are created once per run, however many contacts carry them. Two ways to put them on contacts:
-
-- inline at create time (`inline_links`, after `ensure_labels`): no second call per batch, and nothing is left
-  half-done if the run dies between the create and the tagging; the preferred way;
-- afterwards (`apply_labels`): one ``POST /tags/contacts/add`` (or ``PUT /groups/{id}/contacts``) per label
-  and per 100 contacts.
+missing ones are created once per run, however many contacts carry them (`ensure_labels`). They go on the
+contacts inline, in the create itself (`inline_links`): no second call per batch, and nothing is left
+half-done if the run dies between the create and the tagging.
 
 A label that cannot be created or assigned is a value in the result (`LabelFailure`), never an exception: the
 contacts are in Dex either way. Only a refused key (AuthError) stops it.
@@ -15,7 +12,7 @@ contacts are in Dex either way. Only a refused key (AuthError) stops it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
 
@@ -26,7 +23,6 @@ from importer.normalize.keys import fold_text
 Call = Callable[[Callable[[], Any]], Any]
 """Wraps each call (to pace it, and retry it while Dex cannot answer); the default calls it directly."""
 
-CONTACTS_PER_CALL = 100  # Dex's limit for these calls is unknown; its own tools send 100 contacts at most
 GROUP_NAME_MAX = 100
 
 
@@ -57,17 +53,6 @@ class Ensured:
     def id_of(self, name: str) -> str | None:
         """Return the Dex id of the tag or group named `name` (any case), or None when it failed."""
         return self.ids.get(fold_text(name))
-
-
-@dataclass(frozen=True)
-class LabelResult:
-    """What `apply_labels` did: tags/groups created and reused (Dex's spelling), how many (contact, label)
-    links were sent, and what failed."""
-
-    created: tuple[str, ...] = ()
-    reused: tuple[str, ...] = ()
-    assigned: int = 0
-    failures: tuple[LabelFailure, ...] = field(default=())
 
 
 def _create_once(create: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
@@ -126,30 +111,6 @@ def ensure_labels(client: DexClient, names: Iterable[str], *, as_groups: bool = 
     return Ensured(kind, ids, spelled, tuple(created), reused, tuple(failures))
 
 
-def label_counts(label_lists: Iterable[Sequence[str]]) -> dict[str, int]:
-    """Return each label (first spelling met) -> how many contacts carry it, for the preview; case and spacing
-    do not make two labels, and a contact counts once per label.
-
-    >>> label_counts([["Family", "family"], ["FAMILY ", "Work"]])
-    {'Family': 2, 'Work': 1}
-    """
-    spelling: dict[str, str] = {}
-    counts: dict[str, int] = {}
-    for labels in label_lists:
-        for key in dict.fromkeys(fold_text(n) for n in labels if fold_text(n)):
-            counts[key] = counts.get(key, 0) + 1
-        for name in labels:
-            if fold_text(name):
-                spelling.setdefault(fold_text(name), " ".join(name.split()))
-    return {spelling[k]: n for k, n in counts.items()}
-
-
-def known_labels(client: DexClient, *, as_groups: bool = False, call: Call = _direct) -> dict[str, str]:
-    """Return the account's tags (or groups) as folded name -> Dex's spelling, so that the preview can say
-    which labels already exist and which the import would create; nothing is created."""
-    return {k: str(row["name"]) for k, row in _by_name(call(client.groups if as_groups else client.tags)).items()}
-
-
 def _by_name(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Return the rows by folded name; when Dex has two of the same name, the first it lists wins."""
     found: dict[str, dict[str, Any]] = {}
@@ -157,20 +118,6 @@ def _by_name(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         if isinstance(row, dict) and row.get("id") and fold_text(row.get("name")):
             found.setdefault(fold_text(row.get("name")), row)
     return found
-
-
-def ensure_tags(client: DexClient, names: Iterable[str], *, call: Call = _direct) -> dict[str, str]:
-    """Return each of `names` -> the id of its Dex tag (reused or created); names that failed are left out."""
-    names = list(names)
-    ensured = ensure_labels(client, names, call=call)
-    return {n: i for n in names if (i := ensured.id_of(n)) is not None}
-
-
-def ensure_groups(client: DexClient, names: Iterable[str], *, call: Call = _direct) -> dict[str, str]:
-    """Return each of `names` -> the id of its Dex group (reused or created); names that failed are left out."""
-    names = list(names)
-    ensured = ensure_labels(client, names, as_groups=True, call=call)
-    return {n: i for n in names if (i := ensured.id_of(n)) is not None}
 
 
 def inline_links(labels: Iterable[str], ensured: Ensured, *, run_tag_id: str | None = None) -> Contact:
@@ -189,47 +136,3 @@ def inline_links(labels: Iterable[str], ensured: Ensured, *, run_tag_id: str | N
     if ensured.kind == "group" and ids:
         links["groups_contacts"] = [{"group_id": i} for i in ids]
     return links
-
-
-def apply_labels(client: DexClient, assignments: Mapping[str, Sequence[str]], *, as_groups: bool = False,
-                 run_tag: str | None = None, call: Call = _direct) -> LabelResult:
-    """Return what was done putting each contact's labels on it (Dex contact id -> its label names), plus
-    `run_tag` on every contact of `assignments` (pass the run's contacts with [] when they have no labels).
-
-    Batched: one call per label for up to 100 contacts. Adding is idempotent (members already in are
-    skipped), so `call` may safely retry it."""
-    names = [n for labels in assignments.values() for n in labels]
-    run_tag = run_tag if run_tag and fold_text(run_tag) and assignments else None
-    # in tag mode the run tag is one more tag: ensured (and listed) together with the labels
-    ensured = ensure_labels(client, names + ([run_tag] if run_tag and not as_groups else []),
-                            as_groups=as_groups, call=call)
-    runs = ensure_labels(client, [run_tag], call=call) if run_tag and as_groups else ensured
-    created = list(dict.fromkeys([*ensured.created, *runs.created]))
-    reused = list(dict.fromkeys([*ensured.reused, *runs.reused]))
-    failures = list(dict.fromkeys([*ensured.failures, *runs.failures]))
-    spelled = {ensured.ids[k]: ensured.spelled[k] for k in ensured.ids} | \
-        {runs.ids[k]: runs.spelled[k] for k in runs.ids}
-    members: dict[tuple[str, str], list[str]] = {}
-    for contact_id, labels in assignments.items():
-        for label_id in dict.fromkeys(i for n in labels if (i := ensured.id_of(n)) is not None):
-            members.setdefault((ensured.kind, label_id), []).append(contact_id)
-    run_id = runs.id_of(run_tag) if run_tag else None
-    if run_id is not None:
-        tagged = members.setdefault(("tag", run_id), [])
-        already = set(tagged)
-        tagged += [c for c in assignments if c not in already]
-    assigned = 0
-    for (kind, label_id), contact_ids in members.items():
-        for start in range(0, len(contact_ids), CONTACTS_PER_CALL):
-            chunk = contact_ids[start:start + CONTACTS_PER_CALL]
-            add = partial(client.add_to_group, label_id, chunk) if kind == "group" else \
-                partial(client.add_tags, chunk, [label_id])
-            try:
-                call(add)
-            except AuthError:
-                raise
-            except DexError as exc:
-                failures.append(LabelFailure(spelled[label_id], exc.describe(), tuple(chunk)))
-                continue
-            assigned += len(chunk)
-    return LabelResult(tuple(created), tuple(reused), assigned, tuple(failures))
