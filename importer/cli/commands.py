@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -27,6 +28,10 @@ def _read_options(args: argparse.Namespace) -> Any:
     from importer.plan.inputs import ReadOptions
 
     region = check_region(args.region) if getattr(args, "region", None) else None
+    if args.encoding:
+        from importer.readers.encoding import codec_name
+
+        codec_name(args.encoding)  # an unknown or non-text codec is a usage error before any file is read
     return ReadOptions(fmt=args.fmt, mapping=args.mapping, region=region, sheet=args.sheet,
                        encoding=args.encoding, delimiter=_delimiter(args.delimiter))
 
@@ -51,6 +56,7 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _read_options(args)
     if args.limit < 0:
         raise UsageError("--limit must be 0 or more")
+    check_writable("--out", args.out)
     client = _client(args, required=False)
     with contextlib.ExitStack() as stack:
         plan = stack.enter_context(make_plan(open_files(args.files, options), merge=not args.no_merge,
@@ -108,6 +114,8 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.dry_run:  # the preview, checked against the account
         args.limit, args.out = 10, None
         return _preview(args, out, err)
+    check_writable("--report", args.report)
+    check_writable("--journal", args.journal)
     client = _client(args)
     # The files are read once, into the plan: its counts drive the progress bar's ETA and the question.
     reading = read_bar(err, quiet=args.quiet)
@@ -158,6 +166,49 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return result.exit_code
 
 
+def check_writable(flag: str, value: str | None) -> None:
+    """Returns nothing when a file can be written at `value`; UsageError (before anything is sent) when its
+    folder is missing or cannot be written, or it names a folder."""
+    if not value:
+        return
+    from pathlib import Path
+
+    path = Path(value)
+    if path.is_dir():
+        raise UsageError(f"{flag} {value}: is a folder; give a file name in it")
+    folder = path.parent if str(path.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{flag} {value}: {folder} is a file, not a folder; choose another path")
+    if not folder.is_dir():
+        raise UsageError(f"{flag} {value}: the folder {folder} does not exist; create it or choose another path")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {value}: the folder {folder} cannot be written; choose another path")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise UsageError(f"{flag} {value}: the file cannot be written; choose another path")
+
+
+def _account_id(args: argparse.Namespace, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> str:
+    """Returns the Dex account id GET /users/me gives; ImporterError when it is not shaped like an id.
+
+    The id names the journal and is written in it: a server that answered with the key, a path or a
+    megabyte of text must not get it stored.
+    """
+    import re
+
+    from importer.errors import ImporterError
+    from importer.send.retry import patient_read
+
+    value = patient_read(sleep)(client.me).get("id", "")  # a read: one 503 must not abort the run
+    key = args.token or os.environ.get("DEX_API_KEY", "")
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9._:-]{1,100}", value) or \
+            (key and key in value):
+        raise ImporterError(f"Dex answered GET /users/me at {client.api_url} without a usable account id: "
+                            "check --api-url (is it Dex?); nothing was sent")
+    return value
+
+
 def _journal(args: argparse.Namespace, client: Any) -> Any:
     """Returns the journal of this import: --journal, or the default one for the account and the inputs."""
     from pathlib import Path
@@ -165,7 +216,7 @@ def _journal(args: argparse.Namespace, client: Any) -> Any:
     from importer.journal.runs import default_journal_path
     from importer.journal.store import Journal
 
-    account_id = str(client.me().get("id", ""))
+    account_id = _account_id(args, client)
     path = Path(args.journal) if args.journal else default_journal_path(account_id, args.files)
     return Journal.open(path, account_id=account_id, inputs=[os.path.abspath(f) for f in args.files],
                         fresh=args.fresh)
@@ -225,6 +276,13 @@ def _sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for name in ("error_rate", "drop_rate"):
         if not 0 <= getattr(args, name) <= 1:
             raise UsageError(f"--{name.replace('_', '-')} is a share between 0 and 1")
+    if args.rate_limit is not None and not 0 < args.rate_limit <= 1_000_000:
+        raise UsageError(f"--rate-limit {args.rate_limit}: give requests per second above 0 (leave it out "
+                         "for no limit)")
+    if not 0 <= args.latency <= 600_000:
+        raise UsageError(f"--latency {args.latency}: give milliseconds from 0 to 600000")
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: give a port from 1 to 65535 (0 picks a free one)")
     faults = Faults(rate_limit=args.rate_limit, error_rate=args.error_rate, latency_ms=args.latency,
                     drop_after_store=args.drop_rate, seed=args.seed)
 

@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     """Returns the parser of every subcommand, each with its help text."""
     parser = _Parser(prog=PROG, description="Import contacts from LinkedIn, Google, Outlook, vCard and "
                      "spreadsheets into Dex, exactly once.")
+    parser.add_argument("--debug", action="store_true",
+                        help="on a bug, print the traceback instead of writing a crash file (any position)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 

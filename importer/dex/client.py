@@ -40,7 +40,12 @@ MAX_CREATE = 100      # Dex's own tools never send more per call; the REST limit
 EMAILS_PER_LOOKUP = 50
 MAX_TAKE = 500
 _NOT_PROCESSED = frozenset({429, 503})
-_KEY_SHAPE = re.compile(r"^[\x21-\x7e]+$")
+_KEY_SHAPE = re.compile(r"[\x21-\x7e]+")  # fullmatch: "$" would let a final newline through
+
+
+def _show_url(api_url: str) -> str:
+    """Returns `api_url` fit to show: any ``user:pass@`` part removed."""
+    return re.sub(r"//[^/@]*@", "//", api_url)
 
 
 class DexError(ImporterError):
@@ -132,13 +137,23 @@ class DexClient:
 
     def __init__(self, api_key: str, *, api_url: str = DEFAULT_API_URL,
                  transport: httpx.BaseTransport | None = None, timeout: float = 60.0) -> None:
-        url = httpx.URL(api_url)
+        try:
+            url = httpx.URL(api_url)
+            if url.port is not None and not 0 < url.port <= 65535:
+                raise ValueError("port out of range")
+        except (httpx.InvalidURL, ValueError, TypeError):
+            raise UsageError(f"the API URL {_show_url(api_url)!r} is not a URL: give one like "
+                             f"{DEFAULT_API_URL}") from None
+        if url.userinfo:
+            # httpx would send user:pass as Basic auth in place of the key, and show it in errors
+            raise UsageError("the API URL holds a user name or password (user:pass@): remove it; the API key "
+                             "goes in --token or DEX_API_KEY")
         if url.scheme not in ("http", "https") or not url.host:
             raise UsageError(f"the API URL must start with https:// and name a host, got {api_url!r}")
         if url.scheme == "http" and not is_loopback(url.host):
             raise UsageError(f"refusing to send the API key over plain http to {url.host}: use https://, "
                              f"or http:// only to a loopback address such as the sandbox on 127.0.0.1")
-        if not api_key or not _KEY_SHAPE.match(api_key):
+        if not api_key or not _KEY_SHAPE.fullmatch(api_key):
             # never show the key itself, not even a bad one
             raise UsageError("the API key is empty or contains spaces or control characters: copy it again "
                              "from Dex under Settings > API")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
-from importer.errors import UsageError
+from importer.errors import InputError, UsageError
 
 
 class Openable(Protocol):
@@ -130,17 +130,30 @@ def bom_for(encoding: str, head: bytes) -> bytes:
 def codec_name(encoding: str) -> str:
     """Return Python's canonical name for `encoding`; UsageError when Python has no such codec."""
     try:
-        return codecs.lookup(encoding).name
-    except LookupError:
+        info = codecs.lookup(encoding)
+    except (LookupError, ValueError, TypeError):
+        info = None
+    # rot13, base64, zlib ... are codecs too, but not text encodings
+    if info is None or not getattr(info, "_is_text_encoding", True):
         raise UsageError(f"unknown encoding {encoding!r}: use a Python codec name such as utf-8, cp1252 "
                          f"or utf-16") from None
+    return info.name
 
 
 def open_text(f: Openable, encoding: str) -> io.TextIOWrapper:
     """Return a text stream over `f` decoded with `encoding`, its BOM skipped and line endings kept as-is."""
     stream = f.open()
-    bom = bom_for(encoding, stream.read(4))
+    head = stream.read(_HEAD)
+    bom = bom_for(encoding, head)
     stream.seek(len(bom))
     errors = _CP1252_FALLBACK if codec_name(encoding) == "cp1252" else "replace"
+    try:
+        # some codecs fail whole rather than replace a byte (utf-32 with no BOM): say so before reading
+        codecs.getincrementaldecoder(encoding)(errors).decode(head[len(bom):])
+    except UnicodeError as error:
+        stream.close()
+        raise InputError(f"cannot be read as {encoding} ({error})", path=f.name,
+                         hint="Leave out --encoding to detect it, or give the encoding the file was saved in") \
+            from None
     # newline="" keeps \r\n inside quoted cells and lets Record.raw be the line exactly as written
     return io.TextIOWrapper(stream, encoding=encoding, errors=errors, newline="")
