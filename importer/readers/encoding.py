@@ -152,7 +152,7 @@ def open_text(f: Openable, encoding: str) -> io.TextIOWrapper:
         codecs.getincrementaldecoder(encoding)(errors).decode(head[len(bom):])
     except UnicodeError as error:
         stream.close()
-        raise InputError(f"cannot be read as {encoding} ({error})", path=f.name,
+        raise InputError(f"cannot be read as {encoding} ({error})", path=getattr(f, "name", None),
                          hint="Leave out --encoding to detect it, or give the encoding the file was saved in") \
             from None
     # newline="" keeps \r\n inside quoted cells and lets Record.raw be the line exactly as written
