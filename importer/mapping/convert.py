@@ -13,11 +13,9 @@ from importer.dex.fields import (
     INT_FIELDS,
     URL_FIELDS,
 )
-from importer.normalize import handles
+from importer.normalize import Problem, handles
 from importer.normalize.dates import parse_birthday, parse_date, parse_datetime
 from importer.normalize.names import clean_text
-
-Problem = tuple[str, str]
 
 _TRUE = {"true", "yes", "y", "1", "x", "*", "starred", "ja", "oui", "si", "sí"}
 _FALSE = {"false", "no", "n", "0", "", "nein", "non"}
