@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from importer.normalize.keys import fold_email, fold_text, name_keys
+from importer.plan.account import AccountIndex
+from importer.plan.merge import dedupe_keys
 
 
 @pytest.mark.parametrize("a, b", [
@@ -31,3 +33,15 @@ def test_a_name_reads_as_its_full_name_and_as_first_plus_last() -> None:
     contact = {"full_name": "Ann  Example", "first_name": "ANN", "last_name": "Example-Smith"}
     assert name_keys(contact) == {"ann example", "ann example-smith"}
     assert name_keys({"full_name": "", "first_name": "", "last_name": ""}) == set()
+
+
+def test_the_in_file_merge_and_the_account_check_agree_on_emails() -> None:
+    def emails(*addresses: str) -> dict[str, list[dict[str, str]]]:
+        return {"contact_emails": [{"email": a} for a in addresses]}
+
+    assert dedupe_keys(emails("Ann@Example.COM")) == dedupe_keys(emails("ann@example.com"))
+    assert dedupe_keys(emails("straße@example.com")) != dedupe_keys(emails("strasse@example.com"))
+    index = AccountIndex()
+    index.add({"id": "dex-1", "full_name": "Ann Example", **emails("straße@example.com")}, complete=True)
+    assert index.match(emails("STRASSE@example.com")) is None
+    assert index.match(emails("Straße@Example.com")) is not None

@@ -15,6 +15,7 @@ from importer.mapping.compile import Compiled, MultiSource, Source, read_sources
 from importer.mapping.convert import apply_transforms, convert_field, website_target
 from importer.model import Contact, Notice, Record
 from importer.normalize.emails import clean_email
+from importer.normalize.keys import fold_email
 from importer.normalize.names import build_name, clean_text
 from importer.normalize.phones import sanitize_phone
 
@@ -226,9 +227,9 @@ def _emails(w: _Work, specs: tuple[MultiSource, ...]) -> None:
             w.note(cols[0], kind, message)
             continue
         w.used.update(cols)
-        if email.casefold() in seen:
+        if fold_email(email) in seen:
             continue
-        seen.add(email.casefold())
+        seen.add(fold_email(email))
         out.append(_labelled({"email": email}, label, len(out)))
     if out:
         w.contact["contact_emails"] = out

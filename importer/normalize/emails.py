@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 
 from importer.normalize import Problem
+from importer.normalize.keys import fold_email
 
 # A display name before the address: `Ann Example <ann@example.com>`, `"Example, Ann" <ann@example.com>`.
 _ANGLE = re.compile(r"<([^<>]*)>\s*$")
@@ -60,7 +61,7 @@ def dedupe_emails(emails: Iterable[str]) -> tuple[list[str], list[Problem]]:
     for email in emails:
         if not email:
             continue
-        key = email.lower()
+        key = fold_email(email)
         if key in kept:
             problems.append(("duplicate-email", f"{email!r} repeats {kept[key]!r} (addresses compare without "
                              "case): kept the first one only; nothing to do unless they are different people"))

@@ -17,6 +17,7 @@ from typing import Any
 from importer.dex.fields import FIELD_ORDER
 from importer.mapping.apply import Mapped
 from importer.model import Contact, Notice, Record
+from importer.normalize.keys import fold_email
 from importer.plan.dedupe import Groups
 
 
@@ -49,7 +50,7 @@ def dedupe_keys(contact: Contact) -> list[tuple[str, str]]:
     ...              "contact_phone_numbers": [{"phone_number_sanitized": "+12125550134"}]})
     [('LinkedIn handle', 'ann-example'), ('phone and name', '+12125550134 ann example')]
     """
-    keys = [("email", e["email"].casefold()) for e in contact.get("contact_emails", ())]
+    keys = [("email", fold_email(e["email"])) for e in contact.get("contact_emails", ())]
     if contact.get("linkedin"):
         keys.append(("LinkedIn handle", contact["linkedin"].casefold()))
     name = " ".join(str(contact.get("full_name", "")).split()).casefold()
@@ -110,7 +111,7 @@ def _union(merged: dict[str, Any], key: str, values: list[dict[str, Any]]) -> No
 
 def _same_entry(key: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
     if key == "contact_emails":
-        return bool(a["email"].casefold() == b["email"].casefold())
+        return fold_email(a["email"]) == fold_email(b["email"])
     if key == "contact_phone_numbers":
         def digits(p: dict[str, Any]) -> str:
             return str(p.get("phone_number_sanitized") or "".join(c for c in p["phone_number"] if c.isdigit()))
