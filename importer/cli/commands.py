@@ -211,15 +211,9 @@ def _account_id(args: argparse.Namespace, client: Any, *, sleep: Callable[[float
 
 def _journal(args: argparse.Namespace, client: Any) -> Any:
     """Returns the journal of this import: --journal, or the default one for the account and the inputs."""
-    from pathlib import Path
+    from importer.journal.runs import open_import_journal
 
-    from importer.journal.runs import default_journal_path
-    from importer.journal.store import Journal
-
-    account_id = _account_id(args, client)
-    path = Path(args.journal) if args.journal else default_journal_path(account_id, args.files)
-    return Journal.open(path, account_id=account_id, inputs=[os.path.abspath(f) for f in args.files],
-                        fresh=args.fresh)
+    return open_import_journal(_account_id(args, client), args.files, path=args.journal, fresh=args.fresh)
 
 
 def _runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -18,6 +18,7 @@ import platformdirs
 
 from importer.errors import InputError
 from importer.journal.file import JournalBusy, connect
+from importer.journal.store import Journal
 
 _CHUNK = 1 << 20
 
@@ -45,6 +46,15 @@ class RunInfo:
 def journal_folder() -> Path:
     """Returns the folder of the default journals: ``<user data dir>/dex-importer/journals``."""
     return Path(platformdirs.user_data_dir("dex-importer", appauthor=False)) / "journals"
+
+
+def open_import_journal(account_id: str, inputs: Sequence[str | os.PathLike[str]], *,
+                        path: str | os.PathLike[str] | None = None, fresh: bool = False) -> Journal:
+    """Returns the journal of importing `inputs` into the account `account_id`, a new run started in it: the
+    journal at `path` when given, else the default one of that account and those inputs (see
+    `default_journal_path`). `fresh` archives it first and starts over."""
+    where = Path(path) if path is not None else default_journal_path(account_id, inputs)
+    return Journal.open(where, account_id=account_id, inputs=[os.path.abspath(p) for p in inputs], fresh=fresh)
 
 
 def default_journal_path(account_id: str, inputs: Sequence[str | os.PathLike[str]], *,
