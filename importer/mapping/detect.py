@@ -102,7 +102,8 @@ def _generic(info: TableInfo, why: str) -> Detection:
                                          path="(columns matched by name)")
     if mapping is None:  # cannot happen for generated data; say so plainly if it ever does
         raise UsageError("could not match columns by name: " + "; ".join(p.describe() for p in problems))
-    matched = [c for c in info.header if c not in _note_columns(mapping)]
+    notes = _note_columns(mapping)  # once: a header of 200,000 columns must stay linear
+    matched = [c for c in info.header if c not in notes]
     reason = (f"{why}; columns matched to Dex fields by name ({_listing(matched) or 'none'}); "
               "the others become description lines")
     if not mapping.names:

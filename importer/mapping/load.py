@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 from importlib import resources
 
 from importer.errors import MappingError, MappingProblem, UsageError
 from importer.mapping.model import Mapping
 from importer.mapping.validate import suggest, validate_mapping
-from importer.mapping.yamlsafe import YamlProblem, load_yaml
+from importer.mapping.yamlsafe import MAX_MAPPING_BYTES, YamlProblem, load_yaml
 
 
 def parse_mapping(text: str, *, path: str, builtin: bool = False) -> Mapping:
@@ -29,8 +30,12 @@ def load_mapping_file(path: str | os.PathLike[str]) -> Mapping:
     """Returns the Mapping in a YAML file; MappingError if it is invalid or cannot be read."""
     name = os.fspath(path)
     try:
+        if not stat.S_ISREG(os.stat(name).st_mode):
+            # /dev/zero never ends; a FIFO or <(cat file) blocks until written
+            raise MappingError(name, [MappingProblem("", "is not a regular file (a pipe or device); save the "
+                                                         "mapping to a .yaml file and give that")])
         with open(name, encoding="utf-8-sig") as handle:
-            text = handle.read()
+            text = handle.read(MAX_MAPPING_BYTES + 1)  # never more: a mapping is a short text
     except FileNotFoundError:
         raise MappingError(name, [MappingProblem("", "no such file; check the path given to --mapping")]
                            ) from None

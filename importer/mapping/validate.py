@@ -6,16 +6,25 @@ misspelt key, field or transform, suggests the nearest valid one.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
+from datetime import date, datetime
 from typing import Any
 
 from importer.dex.fields import (
     ALL_FIELDS,
+    BOOL_FIELDS,
+    DATE_FIELDS,
+    DATETIME_FIELDS,
     FREQUENCIES,
+    HANDLE_FIELDS,
+    INT_FIELDS,
     NAME_FIELDS,
     SCALAR_FIELDS,
     STRUCTURED_FIELDS,
+    TEXT_FIELDS,
+    URL_FIELDS,
 )
 from importer.errors import MappingProblem, UsageError
 from importer.mapping.model import (
@@ -174,6 +183,9 @@ def validate_mapping(data: Any, *, path: str, builtin: bool = False) -> tuple[Ma
     c.keys(detect, "detect", ("columns", "any", "filename"))
     read = c.mapping(data.get("read"), "read")
     c.keys(read, "read", ("encoding", "delimiter", "header", "columns", "sheet"))
+    encoding = read.get("encoding")
+    if isinstance(encoding, str) and not _is_text_codec(encoding):
+        c.add("read.encoding", "is not a text encoding Python knows; use one such as utf-8, cp1252 or utf-16")
     delimiter = c.text(read.get("delimiter"), "read.delimiter", empty_ok=True)
     if delimiter is not None and delimiter not in DELIMITERS:
         c.add("read.delimiter", "must be one of , ; | or a tab (\"\\t\")")
@@ -222,6 +234,8 @@ def validate_mapping(data: Any, *, path: str, builtin: bool = False) -> tuple[Ma
         if field_name == "frequency" and value not in FREQUENCIES:
             c.add(f"constants.{field_name}", f"Dex takes one of {', '.join(FREQUENCIES)}",
                   suggest(str(value), FREQUENCIES))
+        elif (problem := _constant_problem(str(field_name), value)) is not None:
+            c.add(f"constants.{field_name}", problem)
     match_by_name = data.get("match_by_name", False)
     if not isinstance(match_by_name, bool):
         c.add("match_by_name", "must be true or false")
@@ -244,6 +258,48 @@ def validate_mapping(data: Any, *, path: str, builtin: bool = False) -> tuple[Ma
         constants=dict(constants), ignore=c.texts(data.get("ignore"), "ignore"),
         blank_values=c.texts(data.get("blank_values"), "blank_values"),
     ), []
+
+
+def _is_text_codec(name: str) -> bool:
+    """Returns True when Python has a text codec called `name` (rot13 and base64 are codecs, not text)."""
+    try:
+        return bool(getattr(codecs.lookup(name), "_is_text_encoding", True))
+    except (LookupError, ValueError, TypeError):
+        return False
+
+
+def _constant_problem(field_name: str, value: Any) -> str | None:
+    """Returns what is wrong with `value` as the constant of a scalar Dex field, or None: Dex would refuse
+    every row for it, so it is refused here, as a column's value would be."""
+    if value is None:
+        return "has no value; remove it or give one"
+    if field_name in BOOL_FIELDS:
+        return None if isinstance(value, bool) else "must be true or false"
+    if field_name in INT_FIELDS:
+        ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 9999
+        return None if ok else "must be a year such as 1990"
+    if field_name in DATE_FIELDS:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return None
+        try:
+            date.fromisoformat(str(value))
+            return None if isinstance(value, str) and len(value) == 10 else "must be a date YYYY-MM-DD"
+        except ValueError:
+            return "must be a date YYYY-MM-DD"
+    if field_name in DATETIME_FIELDS:
+        if isinstance(value, datetime):
+            return None
+        try:
+            datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            return None if isinstance(value, str) else "must be a date and time such as 2024-05-01T09:00:00Z"
+        except ValueError:
+            return "must be a date and time such as 2024-05-01T09:00:00Z"
+    if field_name in NAME_FIELDS + TEXT_FIELDS + URL_FIELDS + HANDLE_FIELDS:
+        if not isinstance(value, str):
+            return "must be text: write it in quotes"
+        if "\x00" in value:
+            return "holds a NUL character; remove it"
+    return None
 
 
 def _check_field(c: _Checker, field_name: str, key: str, *, section: str) -> None:

@@ -68,6 +68,12 @@ def load_yaml(text: str) -> Any:
         tag = found.group(1).replace("tag:yaml.org,2002:", "!!") if found else "this tag"
         raise YamlProblem(f"{tag} is not allowed: a mapping holds plain text, lists and keys only, "
                           "nothing that runs code or builds objects", line) from None
+    except RecursionError:
+        raise YamlProblem("nested too deeply: a mapping is a few levels of keys and lists") from None
+    except (ValueError, OverflowError) as exc:
+        # int() refuses more than 4,300 digits; a date like 2024-99-99 fails the same way
+        what = "a number has too many digits" if "digits" in str(exc) else f"a value cannot be read ({exc})"
+        raise YamlProblem(f"{what}: write it in quotes if it is meant as text") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -127,20 +127,42 @@ def find_header(file: str, rows: Sequence[tuple[int, Sequence[str]]], *, has_hea
     return names, line, preamble, notices
 
 
-def column_names(file: str, line: int, cells: Sequence[str]) -> tuple[tuple[str, ...], tuple[Notice, ...]]:
-    """Return unique column names for header `cells` ("Column N" when empty, " (2)" on repeats) and notices."""
+MAX_COLUMNS = 5000  # Outlook writes ~90 columns and Google ~100; thousands is not a contact export
+
+
+def column_names(file: str, line: int, cells: Sequence[str], *, max_columns: int = MAX_COLUMNS
+                 ) -> tuple[tuple[str, ...], tuple[Notice, ...]]:
+    """Return unique column names for header `cells` ("Column N" when empty, " (2)" on repeats) and notices.
+
+    Linear in the number of cells, however many repeat; InputError past `max_columns` columns.
+    """
+    if len(cells) > max_columns:
+        raise InputError(f"the header has {len(cells):,} columns, more than the {max_columns:,} a contact "
+                         "export could have", path=file, line=line or None,
+                         hint="Check that this is the contacts file, and its delimiter (--delimiter)")
     names: list[str] = []
+    taken: set[str] = set()
+    tried: dict[str, int] = {}  # the last " (n)" tried for each name: linear however many repeats
     repeats: dict[str, list[str]] = {}
     for position, cell in enumerate(cells, start=1):
         name = cell.replace("\ufeff", "").strip() or f"Column {position}"
-        if name in names:
-            unique = next(f"{name} ({n})" for n in itertools.count(2) if f"{name} ({n})" not in names)
+        if name in taken:
+            n = tried.get(name, 1)
+            while True:
+                n += 1
+                unique = f"{name} ({n})"
+                if unique not in taken:
+                    break
+            tried[name] = n
             repeats.setdefault(name, []).append(unique)
             name = unique
         names.append(name)
+        taken.add(name)
     notices = tuple(Notice(file, line or None, name, "duplicate-column",
                            f"column {name!r} appears {len(renamed) + 1} times; the later ones are read as "
-                           + ", ".join(repr(r) for r in renamed)) for name, renamed in repeats.items())
+                           + ", ".join(repr(r) for r in renamed[:5])
+                           + (f" and {len(renamed) - 5} more" if len(renamed) > 5 else ""))
+                    for name, renamed in repeats.items())
     return tuple(names), notices
 
 

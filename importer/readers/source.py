@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -41,7 +42,17 @@ class InputFile:
     size: int | None
 
 
-def open_input(path: str | os.PathLike[str]) -> InputFile:
+@dataclass(frozen=True)
+class ZipLimits:
+    """How much a zip member may hold: at most `max_size` bytes, and above `ratio_from` bytes no more than
+    `max_ratio` times its compressed size (a CSV compresses 5-20x; a zip bomb thousands of times)."""
+
+    max_size: int = 512 << 20
+    max_ratio: float = 100.0
+    ratio_from: int = 16 << 20
+
+
+def open_input(path: str | os.PathLike[str], *, zip_limits: ZipLimits = ZipLimits()) -> InputFile:
     """Return the InputFile for `path`; InputError when it is missing, empty, unreadable or not an export.
 
     >>> open_input("Basic_LinkedInDataExport_01-05-2026.zip").name  # doctest: +SKIP
@@ -54,6 +65,15 @@ def open_input(path: str | os.PathLike[str]) -> InputFile:
     if file.is_dir():
         raise InputError("is a folder, not a file", path=name, hint=_EXPORT_HINT)
     try:
+        mode = file.stat().st_mode
+    except OSError as error:
+        raise InputError(f"cannot be read ({error.strerror or error})", path=name,
+                         hint="Check that the file exists and that you may read it") from None
+    if not stat.S_ISREG(mode):
+        # a FIFO or <(cat file) blocks until written and can be read only once; a device never ends
+        raise InputError("is not a regular file (a pipe, socket or device)", path=name,
+                         hint="Save the export to a file and give that file")
+    try:
         size = file.stat().st_size
         with file.open("rb") as stream:
             head = stream.read(_HEAD)
@@ -63,12 +83,12 @@ def open_input(path: str | os.PathLike[str]) -> InputFile:
     if not head:
         raise InputError("is empty", path=name, hint="Export your contacts again and give the new file")
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _from_zip(name, file, size)
+        return _from_zip(name, file, size, zip_limits)
     return InputFile(name, _kind(name, head), lambda: file.open("rb"), size)
 
 
-def _from_zip(name: str, file: Path, size: int) -> InputFile:
-    """Return a workbook InputFile, or the Connections.csv member of a LinkedIn export read into memory."""
+def _from_zip(name: str, file: Path, size: int, limits: ZipLimits) -> InputFile:
+    """Return a workbook InputFile, or the Connections.csv member of a LinkedIn export, streamed from the zip."""
     try:
         with zipfile.ZipFile(file) as archive:
             names = archive.namelist()
@@ -81,16 +101,78 @@ def _from_zip(name: str, file: Path, size: int) -> InputFile:
                 raise InputError("is a zip but holds no Connections.csv", path=name,
                                  hint="Give LinkedIn's data export zip (Basic_LinkedInDataExport_….zip) "
                                       "or the contacts file itself, unzipped")
-            data = archive.read(members[0])
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, EOFError,
-            OSError, ValueError, zlib.error) as error:
-        # RuntimeError is how zipfile reports an encrypted member
-        raise InputError(f"is a damaged or encrypted zip ({error})", path=name,
-                         hint="Download the export again, or unzip it and give the file inside") from None
-    member_name = f"{name}/{members[0]}"
-    if not data:
+            info = archive.getinfo(members[0])
+            member_name = f"{name}/{members[0]}"
+            _check_member(member_name, info.file_size, info.compress_size, limits)
+            with archive.open(info) as stream:
+                head = stream.read(_HEAD)
+    except _ZIP_ERRORS as error:
+        raise _damaged(name, error) from None
+    if not head:
         raise InputError("is empty", path=member_name, hint="Download LinkedIn's data export again")
-    return InputFile(member_name, _kind(member_name, data[:_HEAD]), lambda: io.BytesIO(data), len(data))
+    kind = _kind(member_name, head)  # before any more is read: 1 GiB of zeros stops here
+
+    def open_member() -> BinaryIO:
+        return io.BufferedReader(_ZipMember(file, info, member_name, limits), 1 << 16)
+
+    return InputFile(member_name, kind, open_member, info.file_size)
+
+
+# RuntimeError is how zipfile reports an encrypted member
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, EOFError,
+               OSError, ValueError, zlib.error)
+
+
+def _damaged(name: str, error: BaseException) -> InputError:
+    return InputError(f"is a damaged or encrypted zip ({error})", path=name,
+                      hint="Download the export again, or unzip it and give the file inside")
+
+
+def _check_member(name: str, size: int, compressed: int, limits: ZipLimits) -> None:
+    """Raise InputError when a member of `size` bytes (`compressed` in the zip) is past `limits`."""
+    if size > limits.max_size:
+        raise InputError(f"unzips to {size:,} bytes, more than the {limits.max_size:,} a contact export "
+                         "could need", path=name, hint="Unzip it yourself and give the CSV inside if it is real")
+    if size > limits.ratio_from and size > limits.max_ratio * max(compressed, 1):
+        raise InputError(f"unzips to {size / max(compressed, 1):,.0f} times its compressed size: that is a zip "
+                         "bomb, not an export", path=name, hint="Download LinkedIn's data export again")
+
+
+class _ZipMember(io.RawIOBase):
+    """A zip member read as a stream, never whole, stopping with InputError past the limits (the sizes a
+    zip declares can lie)."""
+
+    def __init__(self, file: Path, info: zipfile.ZipInfo, name: str, limits: ZipLimits) -> None:
+        self._archive = zipfile.ZipFile(file)
+        self._stream = self._archive.open(info)
+        self._info, self._name, self._limits = info, name, limits
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            data = self._stream.read(len(buffer))
+        except _ZIP_ERRORS as error:
+            raise _damaged(self._name, error) from None
+        buffer[:len(data)] = data
+        _check_member(self._name, self._stream.tell(), self._info.compress_size, self._limits)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stream.close()
+            self._archive.close()
+        super().close()
 
 
 def _kind(name: str, head: bytes) -> str:

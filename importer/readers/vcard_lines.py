@@ -222,15 +222,18 @@ def unfold(lines: Iterable[PhysicalLine]) -> tuple[list[LogicalLine], list[Physi
     """
     logical: list[LogicalLine] = []
     orphans: list[PhysicalLine] = []
-    current: bytes | bytearray | None = None  # bytes until a continuation is glued on (rare)
+    # bytes until a continuation is glued on, then a bytearray: appending to bytes copies the whole value
+    # each time, which made a folded 20 MB PHOTO take minutes
+    current: bytes | bytearray | None = None
     start = previous_length = 0
     quoted_printable = False
     for line in lines:
         text = line.content
-        if current is not None and quoted_printable and current.rstrip(b" \t").endswith(b"=") \
+        if current is not None and quoted_printable and (soft := _soft_break_at(current)) >= 0 \
                 and text.strip() and not _PLAIN_PROPERTY.match(text):
-            current = bytearray(current)
-            del current[len(current.rstrip(b" \t")) - 1:]  # soft break: drop "=", join as is
+            if not isinstance(current, bytearray):
+                current = bytearray(current)
+            del current[soft:]  # soft break: drop "=", join as is
             current += text
         elif head := PROPERTY_START.match(text):
             # (tested before blank, comment and indented lines: a property line starts with a name
@@ -243,9 +246,15 @@ def unfold(lines: Iterable[PhysicalLine]) -> tuple[list[LogicalLine], list[Physi
         elif not text.strip() or text.lstrip().startswith(b"#"):
             continue
         elif current is not None and text[:1] in (b" ", b"\t"):
+            if not isinstance(current, bytearray):
+                current = bytearray(current)
             current += text[1:]
         elif current is not None:
-            current += (b"" if previous_length >= _FOLD_WIDTH else b"\n") + text
+            if not isinstance(current, bytearray):
+                current = bytearray(current)
+            if previous_length < _FOLD_WIDTH:
+                current += b"\n"
+            current += text
         else:
             orphans.append(line)
             continue
@@ -253,6 +262,14 @@ def unfold(lines: Iterable[PhysicalLine]) -> tuple[list[LogicalLine], list[Physi
     if current is not None:
         logical.append(LogicalLine(start, _drop_dangling_soft_break(current, quoted_printable)))
     return logical, orphans
+
+
+def _soft_break_at(value: bytes | bytearray) -> int:
+    """Return the index of the ``=`` ending `value` (trailing blanks allowed), or -1; reads only the end."""
+    index = len(value) - 1
+    while index >= 0 and value[index] in (0x20, 0x09):
+        index -= 1
+    return index if index >= 0 and value[index] == 0x3D else -1
 
 
 def _drop_dangling_soft_break(value: bytes | bytearray, quoted_printable: bool) -> bytes:
