@@ -82,6 +82,7 @@ class ImportResult:
     seconds: float = 0.0
     stopped: str | None = None
     notes: list[str] = field(default_factory=list)
+    report_errors: list[str] = field(default_factory=list)
     contacts_created: int = 0
     """How many Dex contacts were created (records merged into one contact share its id)."""
 
@@ -101,7 +102,7 @@ class ImportResult:
         records = (r.as_dict() for r in self.records)
         return {**{status: self.count(status) for status in STATUSES}, "contacts_created": self.contacts_created,
                 "report": self.reports, "seconds": round(self.seconds, 3), "stopped": self.stopped,
-                "notes": self.notes,
+                "notes": self.notes, "report_errors": self.report_errors,
                 "records": records if lazy else list(records)}
 
 
@@ -231,8 +232,14 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
     result.stopped = sent.stopped
     by_name = {item.name: item for item in plan.opened}
     for name in log.failed_files():
-        result.reports += _write_report(by_name[name], log.failures(name), send.report, started_at,
-                                        several=len(plan.opened) > 1)
+        try:
+            result.reports += _write_report(by_name[name], log.failures(name), send.report, started_at,
+                                            several=len(plan.opened) > 1)
+        except OSError as exc:
+            # a full disk after 1,000 creates must not cost the summary or the journal's end: say it instead
+            result.notes.append(f"the failure report of {name} could not be written ({exc.strerror or exc}); "
+                                "the failed records are listed in the summary and in --json")
+            result.report_errors.append(f"{name}: {exc.strerror or exc}")
     result.seconds = clock() - started
     if tag and result.count("created"):
         result.notes.append(f"Every contact this run created has the tag {tag!r}: filter by it in Dex.")

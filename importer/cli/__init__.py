@@ -3,5 +3,6 @@
 - `main`: the entry point; every error becomes one line and a named exit code.
 - `parser`: the argparse parser of every subcommand (loads nothing else, so ``--help`` is quick).
 - `commands`: one function per subcommand, calling the library (`COMMANDS`).
+- `safety`: the key scrubbed from every error line, control characters escaped, the crash file of a bug.
 - `render`: the text the commands print; `output`: JSON written as it is made, and the progress bars.
 """

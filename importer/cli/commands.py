@@ -62,9 +62,16 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         plan = stack.enter_context(make_plan(open_files(args.files, options), merge=not args.no_merge,
                                              sample=args.limit))
         if args.out:
-            handle = stack.enter_context(open(args.out, "w", encoding="utf-8"))
-            for planned in plan.contacts():
-                handle.write(json.dumps(planned.contact, ensure_ascii=False) + "\n")
+            from importer.errors import ImporterError
+            from importer.report.atomic import atomic_text
+
+            try:  # whole or not at all: a full disk leaves no half-written file
+                with atomic_text(args.out) as handle:
+                    for planned in plan.contacts():
+                        handle.write(json.dumps(planned.contact, ensure_ascii=False) + "\n")
+            except OSError as exc:
+                raise ImporterError(f"--out {args.out}: cannot be written ({exc.strerror or exc}); "
+                                    "nothing was sent, and no file was left") from None
         if client is not None:
             stack.enter_context(client)
         predictions = predict_plan(plan, client, existing=args.existing) if client is not None else None

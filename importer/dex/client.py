@@ -40,6 +40,7 @@ MAX_CREATE = 100      # Dex's own tools never send more per call; the REST limit
 EMAILS_PER_LOOKUP = 50
 MAX_TAKE = 500
 _NOT_PROCESSED = frozenset({429, 503})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _KEY_SHAPE = re.compile(r"[\x21-\x7e]+")  # fullmatch: "$" would let a final newline through
 
 
@@ -179,7 +180,11 @@ class DexClient:
         self._http.close()
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "[API key]")
+        # the server's text goes to a terminal and to one-line messages: its control characters (newlines,
+        # CR, escape codes) are written out as \n, \r, \x1b, and it is kept short
+        text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"),
+                            text.replace(self._key, "[API key]"))
+        return text if len(text) <= 500 else text[:500] + "..."
 
     def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> Any:
         """Return the ``data`` of Dex's answer to one request, or raise the DexError that classifies it."""

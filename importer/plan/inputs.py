@@ -86,7 +86,7 @@ def open_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()
                                               f"mapping ({report_of})")
     else:
         detection = choose_mapping(info, fmt=options.fmt, mapping=options.mapping)
-    header = [c for c in info.header if c not in REPORT_COLUMNS] if report_of else list(info.header)
+    header = [restore(c) for c in info.header if c not in REPORT_COLUMNS] if report_of else list(info.header)
     _check_required(detection.mapping, info)
     compiled = compile_mapping(detection.mapping, header)
     opened = OpenedFile(source, detection, info, compiled, list(info.notices), report=report_of is not None,

@@ -3,4 +3,5 @@
 - `records`: `RecordLog`, one `RecordResult` per record of a run, kept on disk in file and line order.
 - `failures`: writing the failure report (CSV, or vCard for vCard inputs) and recognising one when it comes
   back, with its formula-neutralised cells restored.
+- `atomic`: `atomic_text`, a file written whole or not at all (reports, ``--out``).
 """

@@ -12,8 +12,8 @@ spreadsheet opens the report: they are written with a leading apostrophe, which 
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import os
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from importer.model import Record
+from importer.report.atomic import atomic_text
 from importer.report.records import FailedRecord
 
 LINE_COLUMN = "dex-import line"
@@ -38,7 +39,10 @@ REPORT_COLUMNS = (LINE_COLUMN, ERROR_COLUMN, MAPPING_COLUMN)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-_NEUTRALISED = re.compile(r"^'(?=[=+\-@\t\r])")
+# a cell that already starts with apostrophes before a formula sign gets one more, so restore() (which
+# takes exactly one away) gives back what was written
+_QUOTED_FORMULA = re.compile(r"^'+[=+\-@\t\r]")
+_NEUTRALISED = re.compile(r"^'(?='*[=+\-@\t\r])")
 
 
 def neutralise(cell: str) -> str:
@@ -49,7 +53,7 @@ def neutralise(cell: str) -> str:
     >>> neutralise("+1 212-555-0134")
     "'+1 212-555-0134"
     """
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    return "'" + cell if cell.startswith(_FORMULA_START) or _QUOTED_FORMULA.match(cell) else cell
 
 
 def restore(cell: str) -> str:
@@ -64,7 +68,7 @@ def is_report_header(header: Sequence[str]) -> bool:
 
 def restore_record(record: Record) -> Record:
     """Returns a record of a failure report with its cells restored and the report's own columns removed."""
-    values = {k: restore(v) for k, v in record.values.items() if k not in REPORT_COLUMNS}
+    values = {restore(k): restore(v) for k, v in record.values.items() if k not in REPORT_COLUMNS}
     return Record(record.file, record.line, values, record.raw, record.notices)
 
 
@@ -100,7 +104,7 @@ def write_csv_report(path: Path, header: Sequence[str], failures: Iterable[Faile
     count = 0
     with _create(path) as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow([*columns, *REPORT_COLUMNS])
+        writer.writerow([*(neutralise(c) for c in columns), *REPORT_COLUMNS])  # a header cell opens live too
         for failure in failures:
             cells = [neutralise(failure.record.values.get(c, "")) for c in columns]
             writer.writerow([*cells, str(failure.record.line), neutralise(failure.message),
@@ -123,7 +127,7 @@ def write_vcard_report(vcf_path: Path, csv_path: Path, failures: Iterable[Failed
     return count
 
 
-def _create(path: Path, *, bom: bool = True) -> TextIO:
-    """Opens a new report file for writing (UTF-8, with a BOM so that spreadsheets read it right)."""
-    os.makedirs(path.parent, exist_ok=True)
-    return open(path, "x", encoding="utf-8-sig" if bom else "utf-8", newline="")
+def _create(path: Path, *, bom: bool = True) -> contextlib.AbstractContextManager[TextIO]:
+    """Returns a new report file to write (UTF-8, with a BOM so that spreadsheets read it right), written
+    atomically (see `atomic_text`); FileExistsError when `path` already exists."""
+    return atomic_text(path, encoding="utf-8-sig" if bom else "utf-8", exclusive=True)
