@@ -142,12 +142,14 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
     if journal is not None:
         settle_in_flight(journal, client, read=read)
     decisions = decide_all(plan, client, existing=existing, journal=journal, read=read)
+    if journal is not None and decisions.gone:  # deleted in Dex since: the journal must not hold them back
+        journal.forget_created([gone.dex_id for gone in decisions.gone])
     if on_phase is not None:
         on_phase("sending", plan.summary.contacts - len(decisions.by_position))
     ensured = ensure_labels(client, decisions.labels, as_groups=labels_as == "groups", call=read) \
         if decisions.labels else None
     run_tag = ensure_labels(client, [tag], call=read).id_of(tag) if tag else None
-    result = ImportResult(plan.summary)
+    result = ImportResult(plan.summary, notes=decisions.gone_notes())
     result.notes += [f"label {f.label!r} could not be made: {f.message}" for f in (ensured.failures if ensured else ())]
     log = result.records
 

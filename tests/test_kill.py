@@ -124,3 +124,24 @@ def test_killed_with_answers_dropped_after_store_the_rerun_creates_each_contact_
     again = finish(export, server, journal)  # and a third run finds nothing left to do
     assert (again["created"], again["existing"]) == (0, PEOPLE)
     assert_exactly_once(server)
+
+
+def test_namesakes_at_one_company_are_all_there_after_kills_and_a_rerun(
+        sandbox: Callable[..., SandboxServer], tmp_path: Path) -> None:
+    # pairs sharing first name, last name and company (no email, no LinkedIn): only the positions differ
+    rows = ["First Name,Last Name,E-mail 1 - Value,Organization Name,Organization Title"]
+    rows += [f"Seán,O'Brien García{n // 2:02d},,\"Umbrella, Ltd\",{('Engineer', 'Manager')[n % 2]}"
+             for n in range(PEOPLE)]
+    export = tmp_path / "contacts.csv"
+    export.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8")
+    server = sandbox()
+    journal = tmp_path / "journal.sqlite"
+    for share in (0.25, 0.6):
+        process = importer(export, server, journal)
+        wait_for(lambda: server.store.count() >= PEOPLE * share, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    result = finish(export, server, journal)
+    stored = Counter((c["last_name"], c["job_title"]) for c in server.store.contacts())
+    assert stored == Counter((f"O'Brien García{n // 2:02d}", ("Engineer", "Manager")[n % 2]) for n in range(PEOPLE))
+    assert result["created"] + result["existing"] == PEOPLE

@@ -245,6 +245,15 @@ class Journal:
         that asks the journal: a journal of a million contacts holds a million ids."""
         return _CreatedIds(self._conn, self._lock)
 
+    def created_for(self, dex_id: str) -> tuple[str | None, int | None] | None:
+        """Returns the file and line of the record a run of this journal created Dex contact `dex_id` for
+        (either may be None when unknown); None when no run of this journal created it."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT r.file, r.line FROM created c LEFT JOIN records r ON r.fingerprint = c.fingerprint "
+                "WHERE c.dex_id = ?", (dex_id,)).fetchone()
+        return None if row is None else (row[0], row[1])
+
     def created_in_run(self, run_id: str) -> list[CreatedRecord]:
         """Returns the contacts run `run_id` created and undo has not deleted, in the order they were settled."""
         with self._lock:

@@ -20,7 +20,7 @@ addresses are filled only when Dex has none at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -134,19 +134,23 @@ class AccountIndex:
             for name in name_keys(row):
                 _put(self.by_name_company, (name, company), dex_id)
 
-    def match(self, contact: Contact) -> Match | None:
-        """Return the Dex contact that `contact` already is, by the first rule that finds one, or None."""
+    def match(self, contact: Contact, *, others: Container[str] = ()) -> Match | None:
+        """Return the Dex contact that `contact` already is, by the first rule that finds one, or None.
+
+        `others` are contacts this import created for other records: never a match, whatever the rule (two
+        rows with the same name and company are two people the import was told about)."""
         for email in _emails(contact):
-            if email in self.by_email:
-                return self._match(self.by_email[email], f"email {email}")
+            if ids := [i for i in self.by_email.get(email, ()) if i not in others]:
+                return self._match(ids, f"email {email}")
         handle = _handle(contact.get("linkedin"))
-        if handle and handle in self.by_linkedin:
-            return self._match(self.by_linkedin[handle], f"linkedin handle {handle}")
+        if handle and (ids := [i for i in self.by_linkedin.get(handle, ()) if i not in others]):
+            return self._match(ids, f"linkedin handle {handle}")
         company = fold_text(contact.get("company"))
         if company:
             for name in sorted(name_keys(contact)):
                 ids = [i for i in self.by_name_company.get((name, company), [])
-                       if not (handle and _handle(self.contacts[i].get("linkedin")) not in ("", handle))]
+                       if not (handle and _handle(self.contacts[i].get("linkedin")) not in ("", handle))
+                       and i not in others]
                 if ids:
                     return self._match(ids, f"name and company {name}, {company}")
         return None

@@ -7,18 +7,20 @@ The predictive preview and the import call the same `decide`, so they agree reco
 - ``update``: already in Dex and `--existing update` fills the fields that are empty there (which ones);
 - ``create`` again with `--existing create`, which sends matches anyway.
 
-A record the journal says an earlier run created is ``done`` before the account is even asked, so a rerun
-reports it as created earlier rather than as found in Dex. Reads of the account (lookups, the contact list)
+A record the journal says an earlier run created is ``done`` when the account still has that contact, so a
+rerun reports it as created earlier rather than as found in Dex; one deleted since is created again. Reads of the account (lookups, the contact list)
 are retried on 429 and 5xx (`resume.patient_read`): they change nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from importer.dex.client import DexClient
+from importer.dex.client import MAX_TAKE, DexClient
 from importer.errors import UsageError
 from importer.model import Contact
 from importer.plan.account import AccountIndex, Match, fetch_full, missing_fields
@@ -68,9 +70,11 @@ def load_account(client: DexClient, contacts: Iterable[Contact], *, existing: st
 
 
 def decide(contact: Contact, index: AccountIndex | None, *, existing: str, client: DexClient,
-           read: Callable[[Callable[[], Any]], Any]) -> Decision:
-    """Returns what the import does with `contact`: create it, leave it, or fill its empty fields."""
-    match: Match | None = index.match(contact) if index is not None else None
+           read: Callable[[Callable[[], Any]], Any], others: Container[str] = ()) -> Decision:
+    """Returns what the import does with `contact`: create it, leave it, or fill its empty fields.
+
+    `others`: the Dex contacts this import created for other records, which `contact` never matches."""
+    match: Match | None = index.match(contact, others=others) if index is not None else None
     if match is None:
         return CREATE
     if existing == "skip":
@@ -82,24 +86,81 @@ def decide(contact: Contact, index: AccountIndex | None, *, existing: str, clien
     return Decision("update", match.dex_id, match.how, fill)
 
 
+@dataclass(frozen=True)
+class Gone:
+    """A contact an earlier run created that Dex no longer has (deleted since): its record is created again."""
+
+    fingerprint: str
+    dex_id: str
+    run_id: str | None
+
+
 @dataclass
 class Decisions:
-    """The decision for every contact of a plan that will not simply be created, and the labels of those
-    that will (the tags or groups to ensure before sending)."""
+    """The decision for every contact of a plan that will not simply be created, the labels of those that
+    will (the tags or groups to ensure before sending), and the contacts earlier runs created that are gone."""
 
     by_position: dict[int, Decision] = field(default_factory=dict)
     labels: list[str] = field(default_factory=list)
+    gone: list[Gone] = field(default_factory=list)
 
     def of(self, position: int) -> Decision:
         """Returns the decision for the contact at `position`."""
         return self.by_position.get(position, CREATE)
+
+    def gone_notes(self) -> list[str]:
+        """Returns one sentence per earlier run whose contacts are gone from Dex: "60 contacts created by run
+        2026-12-02T09:00:00Z-3f2a on 2 Dec are no longer in Dex: they will be created again"."""
+        runs: dict[str | None, int] = {}
+        for gone in self.gone:
+            runs[gone.run_id] = runs.get(gone.run_id, 0) + 1
+        return [f"{n} contact{'s' if n != 1 else ''} created by run {run}{_on_day(run)} "
+                f"{'are' if n != 1 else 'is'} no longer in Dex: {'they' if n != 1 else 'it'} will be created again"
+                for run, n in runs.items()]
+
+
+def _on_day(run_id: str | None) -> str:
+    """Returns " on 2 Dec" for a run id starting with its UTC start time, "" when it does not."""
+    try:
+        when = datetime.strptime((run_id or "")[:20], "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return ""
+    return f" on {when.day} {when:%b}"
+
+
+class _Others:
+    """The Dex contacts the journal's runs created for records other than the one at `file`:`line`."""
+
+    def __init__(self, journal: Journal, file: str, line: int) -> None:
+        self.journal, self.where = journal, (file, line)
+
+    def __contains__(self, dex_id: object) -> bool:
+        if not isinstance(dex_id, str):
+            return False
+        made_for = self.journal.created_for(dex_id)
+        return made_for is not None and made_for != self.where
+
+
+def account_ids(client: DexClient, *, read: Callable[[Callable[[], Any]], Any]) -> set[str]:
+    """Returns the id of every contact of the account, read from the contact list (500 a page)."""
+    ids: set[str] = set()
+    cursor: str | None = None
+    while True:
+        page = read(partial(client.list_contacts_page, take=MAX_TAKE, cursor=cursor))
+        ids.update(str(row.get("id")) for row in page.items if row.get("id"))
+        if page.next_cursor is None or not page.items:
+            return ids
+        cursor = page.next_cursor
 
 
 def decide_all(plan: Plan, client: DexClient | None, *, existing: str = "skip", journal: Journal | None = None,
                read: Callable[[Callable[[], Any]], Any]) -> Decisions:
     """Returns what the import will do with each contact of `plan` (see `decide`).
 
-    Without a client nothing is known of the account: every contact not done by an earlier run is a create.
+    A contact the journal says an earlier run created is ``done`` only when Dex still has it (the journal is
+    never trusted over Dex): one deleted since is listed in `Decisions.gone` and decided like any other. No
+    record is matched to a contact the journal's runs created for another record. Without a client nothing
+    is known of the account: every contact not done by an earlier run is a create.
     """
     from importer.journal.store import fingerprint
 
@@ -112,13 +173,21 @@ def decide_all(plan: Plan, client: DexClient | None, *, existing: str = "skip", 
                 yield planned.contact
 
     index = load_account(client, not_done(), existing=existing, read=read) if client is not None else None
+    present: set[str] | None = None  # the account's ids, read only when the journal claims a contact
     labels: dict[str, None] = {}
     for planned in plan.contacts():
-        held = journal.status(fingerprint(planned.contact)) if journal is not None else None
-        if held is not None and held.state == "created":
-            found.by_position[planned.position] = Decision("done", held.dex_id, f"created by run {held.run_id}")
-            continue
-        decision = decide(planned.contact, index, existing=existing, client=client, read=read) \
+        fp = fingerprint(planned.contact)
+        held = journal.status(fp) if journal is not None else None
+        if held is not None and held.state == "created" and held.dex_id:
+            if client is not None and present is None:
+                present = set(index.contacts) if index is not None else account_ids(client, read=read)
+            if present is None or held.dex_id in present:
+                found.by_position[planned.position] = Decision("done", held.dex_id, f"created by run {held.run_id}")
+                continue
+            found.gone.append(Gone(fp, held.dex_id, held.run_id))
+        first = planned.records[0]
+        others: Container[str] = _Others(journal, first.file, first.line) if journal is not None else ()
+        decision = decide(planned.contact, index, existing=existing, client=client, read=read, others=others) \
             if client is not None else CREATE
         if decision.action == "create":
             labels.update(dict.fromkeys(planned.labels))
