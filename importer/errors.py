@@ -6,7 +6,19 @@ goes on. Exceptions are for problems that stop a whole file or run, and they car
     ImporterError                 base of everything raised on purpose
     ├── InputError                a file cannot be read at all (path, line, hint)
     ├── MappingError              a mapping is invalid (path, problems: every problem at once)
-    └── UsageError                the command line or call asks for something impossible
+    ├── UsageError                the command line or call asks for something impossible
+    └── DexError                  a Dex call did not succeed (method, path, status_code, message, retry_after)
+        ├── AuthError             401/403: the key is wrong, stale, or its plan has no API access
+        ├── Rejected              another 4xx (or a redirect): the server refused this request as it stands
+        │   └── NotFound          404
+        ├── SurelyNotCreated      nothing was done: could not connect, 429, 503; sending again is safe
+        └── OutcomeUnknown        it may have been done: timeout or connection lost after sending, another
+            │                     5xx; never resend a create blindly
+            └── UnexpectedAnswer  Dex answered, but in no shape the importer knows (`excerpt`: the body, the
+                                  key scrubbed); asking again would not help a read
+
+The Dex errors are raised only by `importer.dex` (which re-exports them); they tell the caller what it may
+safely do next.
 
 Every message says what happened, where, and what to do next, on one line.
 """
@@ -73,3 +85,63 @@ class MappingError(ImporterError):
 
 class UsageError(ImporterError):
     """The caller asked for something that cannot work (unknown format, bad region code, ...)."""
+
+
+class DexError(ImporterError):
+    """A Dex call that did not succeed; `message` is the server's own text when it gave one."""
+
+    def __init__(self, message: str, *, method: str, path: str, status_code: int | None = None,
+                 retry_after: float | None = None) -> None:
+        self.message = message
+        self.method = method
+        self.path = path
+        self.status_code = status_code
+        self.retry_after = retry_after
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """Return ``Dex answered 400 to POST /contacts/: <message>`` (or ``... failed: <reason>``)."""
+        if self.status_code is None:
+            return f"{self.method} {self.path} failed: {self.message}"
+        return f"Dex answered {self.status_code} to {self.method} {self.path}: {self.message}"
+
+
+class AuthError(DexError):
+    """Dex refused the API key (401) or its plan (403): nothing can be sent with it."""
+
+    def describe(self) -> str:
+        """Return the message with what to do: make a new key in Dex's settings."""
+        return (f"Dex refused the API key ({self.status_code}): {self.message}. Check DEX_API_KEY or --token; "
+                f"keys are made in Dex under Settings > API and need the Professional plan.")
+
+
+class Rejected(DexError):
+    """Dex refused the request as it stands (400 and other 4xx): sending it again changes nothing."""
+
+
+class NotFound(Rejected):
+    """The contact, tag or group does not exist (404)."""
+
+
+class SurelyNotCreated(DexError):
+    """The request was not carried out (no connection, 429, 503): it is safe to send it again."""
+
+
+class OutcomeUnknown(DexError):
+    """The request may or may not have been carried out: look before sending a create again."""
+
+
+class UnexpectedAnswer(OutcomeUnknown):
+    """Dex answered in no shape the importer knows; `excerpt` is the start of the body, the key scrubbed.
+
+    It is an OutcomeUnknown because a create answered this way may have created something."""
+
+    def __init__(self, message: str, *, method: str, path: str, status_code: int | None = None,
+                 excerpt: str = "") -> None:
+        self.excerpt = excerpt
+        super().__init__(message, method=method, path=path, status_code=status_code)
+
+    def describe(self) -> str:
+        """Return ``Dex answered 200 to GET /tags in no known shape (<why>): <excerpt>``."""
+        code = f" {self.status_code}" if self.status_code is not None else ""
+        return f"Dex answered{code} to {self.method} {self.path} in no known shape ({self.message}): {self.excerpt}"

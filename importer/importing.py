@@ -85,6 +85,9 @@ class ImportResult:
     report_errors: list[str] = field(default_factory=list)
     contacts_created: int = 0
     """How many Dex contacts were created (records merged into one contact share its id)."""
+    incomplete: int = 0
+    """How many created records went without a side effect (a tag or group Dex could not make): each says
+    which, and is in the failure report."""
 
     def count(self, status: str) -> int:
         """Returns how many records ended with `status`."""
@@ -92,8 +95,9 @@ class ImportResult:
 
     @property
     def exit_code(self) -> ExitCode:
-        """Returns OK when every record was created (or skipped as expected), PARTIAL otherwise."""
-        bad = self.count("failed") + self.count("unknown") + self.summary.unusable
+        """Returns OK when every record was created with all it carries (or skipped as expected), PARTIAL
+        otherwise."""
+        bad = self.count("failed") + self.count("unknown") + self.summary.unusable + self.incomplete
         return ExitCode.PARTIAL if bad or self.stopped else ExitCode.OK
 
     def as_dict(self, *, lazy: bool = False) -> dict[str, Any]:
@@ -101,6 +105,7 @@ class ImportResult:
         record's JSON made as it is read (see `importer.preview.write_json`)."""
         records = (r.as_dict() for r in self.records)
         return {**{status: self.count(status) for status in STATUSES}, "contacts_created": self.contacts_created,
+                "incomplete": self.incomplete,
                 "report": self.reports, "seconds": round(self.seconds, 3), "stopped": self.stopped,
                 "notes": self.notes, "report_errors": self.report_errors,
                 "records": records if lazy else list(records)}
@@ -146,11 +151,16 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
         journal.forget_created([gone.dex_id for gone in decisions.gone])
     if on_phase is not None:
         on_phase("sending", plan.summary.contacts - len(decisions.by_position))
+    # labels are side effects: when Dex cannot make one, the contacts are created without it, and say so
     ensured = ensure_labels(client, decisions.labels, as_groups=labels_as == "groups", call=read) \
         if decisions.labels else None
-    run_tag = ensure_labels(client, [tag], call=read).id_of(tag) if tag else None
+    run_tagged = ensure_labels(client, [tag], call=read) if tag else None
+    run_tag = run_tagged.id_of(tag) if run_tagged is not None and tag else None
     result = ImportResult(plan.summary, notes=decisions.gone_notes())
-    result.notes += [f"label {f.label!r} could not be made: {f.message}" for f in (ensured.failures if ensured else ())]
+    label_failures = (ensured.failures if ensured else ()) + (run_tagged.failures if run_tagged else ())
+    result.notes += [f"{'the run tag' if run_tagged and f in run_tagged.failures else 'label'} {f.label!r} "
+                     f"could not be made: {f.message}" for f in label_failures]
+    run_tag_missing = run_tagged.not_applied([tag]) if run_tagged is not None and tag else []
     log = result.records
 
     def fail(record: Record, status: str, message: str) -> None:
@@ -202,7 +212,16 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
             if planned is None:
                 continue  # settled already, as it happened
             if isinstance(outcome, Created):
-                log.add_contact(planned.records, "created", outcome.dex_id)
+                missing = (ensured.not_applied(planned.labels) if ensured else []) + run_tag_missing
+                if not missing:
+                    log.add_contact(planned.records, "created", outcome.dex_id)
+                    continue
+                # created, but without some of what it should carry: a problem, in the report, exit code 1
+                with lock:
+                    result.incomplete += len(planned.records)
+                text = f"created without {'; '.join(missing)}"
+                for record in planned.records:
+                    log.add(record.file, record.line, "created", outcome.dex_id, text, failed=record)
                 continue
             for record in planned.records:
                 if isinstance(outcome, Failed):

@@ -106,7 +106,7 @@ def test_a_2xx_without_a_clean_envelope_is_an_unknown_outcome(body: object) -> N
 
 def test_a_create_answered_without_one_id_per_contact_is_an_unknown_outcome() -> None:
     client = answer(200, {"error": False, "data": {"contacts": [{"id": "c1"}]}})
-    with pytest.raises(OutcomeUnknown, match="without one id each"):
+    with pytest.raises(OutcomeUnknown, match="1 contacts came back for 2 sent"):
         client.create_contacts([{"full_name": "Ada Vance"}, {"full_name": "Rui Costa"}])
 
 

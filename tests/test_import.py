@@ -18,7 +18,7 @@ from importer.dex.client import DexClient
 from importer.importing import ImportResult, SendOptions, run_import
 from importer.plan.inputs import ReadOptions
 from importer.report.failures import ERROR_COLUMN, LINE_COLUMN, MAPPING_COLUMN
-from importer.sandbox import Faults, SandboxServer, VirtualTime
+from importer.sandbox import SHAPES, Faults, SandboxServer, VirtualTime
 from importer.send.outcomes import SendPolicy
 from tests.conftest import SANDBOX_TEST_KEY
 
@@ -35,6 +35,16 @@ def linkedin_export(path: Path, count: int) -> Path:
                     f"Example Co,Engineer,05 Jan 2026\r\n")
     path.write_text("".join(rows), encoding="utf-8")
     return path
+
+
+@pytest.fixture(params=SHAPES)
+def dex_sandbox_factory(request: pytest.FixtureRequest, dex_sandbox_factory: Start) -> Start:
+    """Return the sandbox factory of conftest, its sandboxes answering as Dex documents, then (a second run
+    of every test here) in the other plausible shapes: the import must not care which."""
+    def start(**options: object) -> SandboxServer:
+        options.setdefault("shapes", request.param)
+        return dex_sandbox_factory(**options)
+    return start
 
 
 def run(server: SandboxServer, paths: list, vt: VirtualTime, **send: object) -> ImportResult:
@@ -205,3 +215,53 @@ def test_records_of_the_same_person_become_one_contact_with_one_id(
         ("google-side.csv", 2, "created", stored["id"], None),
         ("linkedin-side.csv", 2, "created", stored["id"],
          f"merged into the contact of {dedupe / 'google-side.csv'}:2")]
+
+
+GOOGLE_HEADER = "First Name,Last Name,Labels,E-mail 1 - Label,E-mail 1 - Value\r\n"
+
+
+def google_export(path: Path, count: int) -> Path:
+    """Writes a Google Contacts CSV of `count` fictitious people, each with two labels of three."""
+    rows = [GOOGLE_HEADER] + [f"Person{n:03d},Example,* myContacts ::: {('Chess', 'Choir', 'Cycling')[n % 3]} "
+                              f"::: Friends,Home,person{n}@example.com\r\n" for n in range(count)]
+    path.write_text("".join(rows), encoding="utf-8")
+    return path
+
+
+def test_labels_become_tags_in_either_answer_shape(dex_sandbox: SandboxServer, tmp_path: Path) -> None:
+    export = google_export(tmp_path / "contacts.csv", 7)  # the variant sandbox pages tags two at a time
+    code, out, err = cli("import", str(export), "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY,
+                         "--json", "--quiet", "--tag", "import-1")
+    assert (code, err, json.loads(out)["created"]) == (0, "", 7)
+    names = {t["id"]: t["name"] for t in dex_sandbox.store.tags()}
+    assert sorted(names.values()) == ["Chess", "Choir", "Cycling", "Friends", "import-1"]
+    for contact in dex_sandbox.store.contacts():
+        tags = {names[t] for t in dex_sandbox.store.contact_tags(contact["id"])}
+        label = ("Chess", "Choir", "Cycling")[int(contact["first_name"][-3:]) % 3]
+        assert tags == {label, "Friends", "import-1"}
+
+
+@pytest.mark.parametrize("labels_as", ["tags", "groups"])
+def test_tags_and_groups_failing_cost_no_contact(dex_sandbox_factory: Start, tmp_path: Path, labels_as: str) -> None:
+    server = dex_sandbox_factory(faults=Faults(fail_paths=("/tags", "/groups")))
+    export = google_export(tmp_path / "contacts.csv", 12)
+    report = tmp_path / "failed.csv"
+    code, out, err = cli("import", str(export), "--api-url", server.url, "--token", SANDBOX_TEST_KEY, "--json",
+                         "--quiet", "--labels-as", labels_as, "--tag", "import-1", "--report", str(report))
+    result = json.loads(out)
+    assert (code, err) == (1, "")
+    assert Counter(c["first_name"] for c in server.store.contacts()) == Counter(f"Person{n:03d}" for n in range(12))
+    assert (result["created"], result["incomplete"], result["failed"], result["unknown"]) == (12, 12, 0, 0)
+    kind = labels_as[:-1]
+    for record in result["records"]:
+        assert record["status"] == "created" and record["id"]
+        message = record["message"]
+        assert message.startswith(f"created without {kind} '") and "Friends" in message and "import-1" in message
+        assert f"could not list Dex's {kind}s: Dex answered 500 to GET /{labels_as}" in message
+    with report.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["First Name"] for r in rows] == [f"Person{n:03d}" for n in range(12)]
+    assert all(r[ERROR_COLUMN].startswith(f"created without {kind}") for r in rows)
+    code, text, err = cli("import", str(export), "--api-url", server.url, "--token", SANDBOX_TEST_KEY,
+                          "--labels-as", labels_as, "--quiet")
+    assert server.store.count() == 12  # the rerun creates nothing again

@@ -141,13 +141,13 @@ def test_get_update_delete_a_contact(http: httpx.Client, dex_sandbox: SandboxSer
 
 def test_tags_and_groups(http: httpx.Client, dex_sandbox: SandboxServer) -> None:
     cid = http.post("contacts/", json={"contacts": [ADA]}).json()["data"]["contacts"][0]["id"]
-    tag = http.post("tags/", json={"tag": {"name": "conference-2023"}}).json()["data"]
+    tag = http.post("tags/", json={"tag": {"name": "conference-2023"}}).json()["data"]["tag"]  # as Dex documents
     assert http.get("tags").json()["data"] == [tag]
     assert http.post("tags/contacts/add", json={"contactIds": [cid], "tagIds": [tag["id"]]}).status_code == 200
     assert dex_sandbox.store.contact_tags(cid) == [tag["id"]]
-    group = http.post("groups/", json={"group": {"name": "Climbing club", "emoji": "x"}}).json()["data"]
-    assert http.put(f"groups/{group['id']}/contacts", json={"contactIds": [cid]}).json()["data"] == {"count": 1}
-    assert http.put(f"groups/{group['id']}/contacts", json={"contactIds": [cid]}).json()["data"] == {"count": 0}
+    group = http.post("groups/", json={"group": {"name": "Climbing club", "emoji": "x"}}).json()["data"]["group"]
+    assert http.put(f"groups/{group['id']}/contacts", json={"contactIds": [cid]}).json()["data"] == {"result": {}}
+    assert http.put(f"groups/{group['id']}/contacts", json={"contactIds": [cid]}).json()["data"] == {"result": {}}
     assert dex_sandbox.store.group_members(group["id"]) == [cid]
     assert http.post(f"groups/{group['id']}/contacts", json={"contactIds": [cid]}).json()["data"] == {"count": 1}
     assert http.post("groups/", json={"group": {"name": "x" * 101}}).status_code == 400
@@ -262,3 +262,31 @@ def test_a_seed_gives_each_request_the_same_faults_whatever_order_requests_arriv
         fates.append(fate)
     assert fates[0] == fates[1]
     assert set(fates[0].values()) == {200, 503}
+
+
+def test_the_sandbox_answers_in_the_documented_shapes_by_default_and_the_others_on_request(
+        dex_sandbox_factory: Callable[..., SandboxServer]) -> None:
+    def data(server: SandboxServer, method: str, path: str, **kw: Any) -> Any:
+        with httpx.Client(base_url=server.url + "/", trust_env=False,
+                          headers={"Authorization": f"Bearer {server.api_key}"}) as http:
+            body = http.request(method, path, **kw).json()
+        return body["error"], body["data"]
+
+    for shapes in ("documented", "variant"):
+        server = dex_sandbox_factory(shapes=shapes)
+        flag, created = data(server, "POST", "contacts/", json={"contacts": [{"full_name": "Ada Example"}]})
+        assert flag is (shapes == "variant") and created["contacts"][0]["id"]  # the seed's "error": true
+        contact_id = created["contacts"][0]["id"]
+        tag = data(server, "POST", "tags/", json={"tag": {"name": "Chess"}})[1]
+        group = data(server, "POST", "groups/", json={"group": {"name": "Family"}})[1]
+        members = data(server, "PUT", f"groups/{(group.get('group') or group)['id']}/contacts",
+                       json={"contactIds": [contact_id]})[1]
+        one = data(server, "GET", f"contacts/{contact_id}")[1]
+        if shapes == "documented":
+            assert set(tag) == {"tag"} and set(group) == {"group"} and members == {"result": {}}
+            assert one["id"] == contact_id and isinstance(data(server, "GET", "tags")[1], list)
+            assert isinstance(data(server, "GET", "groups")[1], list)
+        else:
+            assert tag["name"] == "Chess" and group["name"] == "Family" and one["contact"]["id"] == contact_id
+            assert set(data(server, "GET", "tags")[1]) == {"items", "nextCursor", "count"}
+            assert set(data(server, "GET", "groups")[1]) == {"groups"}

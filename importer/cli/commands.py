@@ -295,7 +295,7 @@ def _sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     try:
         run_sandbox(port=DEFAULT_PORT if args.port is None else args.port, db=args.db,
-                    api_key=args.key or SANDBOX_KEY, faults=faults, on_ready=ready)
+                    api_key=args.key or SANDBOX_KEY, faults=faults, on_ready=ready, shapes=args.answer_shapes)
     except OSError as exc:
         raise UsageError(f"cannot listen on port {args.port or DEFAULT_PORT}: {exc.strerror or exc}; "
                          "pick another with --port") from None

@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--drop-rate", type=float, default=0.0, metavar="P",
                    help="share of creates stored and then answered with a dropped connection")
     p.add_argument("--seed", type=int, default=0, help="seed of the random faults (default 0)")
+    p.add_argument("--answer-shapes", choices=("documented", "variant"), default="documented",
+                   help="answer as Dex's reference pages document (default), or in the other plausible shapes "
+                   "(bare or wrapped objects, paged tag lists, the create answer saying \"error\": true)")
     p.set_defaults(run="sandbox")
 
     p = sub.add_parser("detect", help="say which export a file is, which mapping reads it, and why",

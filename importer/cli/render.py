@@ -184,6 +184,8 @@ def import_text(result: ImportResult, *, api_url: str) -> str:
     merged = counts["created"] - result.contacts_created
     if merged:
         shown[0] += f" records as {result.contacts_created} contacts ({merged} merged)"
+    if result.incomplete:
+        shown.append(f"created without some labels {result.incomplete}")
     out = [f"Imported into {api_url}: " + " · ".join(shown) + f" · {result.seconds:.1f} s"]
     if result.stopped:
         out.append(f"Stopped early: {result.stopped}. Run the same command again to finish: the journal "

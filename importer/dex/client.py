@@ -1,16 +1,17 @@
 """The Dex API client: the only code that knows Dex's URLs and JSON shapes (see ../shared/dex-api.md).
 
-Every call returns the ``data`` of Dex's ``{"error": false, "data": ...}`` envelope, or raises one of these,
-which tell the caller what it may safely do next::
+Every call reads Dex's ``{"error": false, "data": ...}`` envelope, then the ``data`` through one of the
+readers of `importer.dex.answers` (the documented shape and its plausible variants), and returns plain values;
+or it raises one of the Dex errors of `importer.errors` (re-exported here), which tell the caller what it may
+safely do next::
 
-    ImporterError
-    └── DexError                  a call did not succeed (method, path, status_code, message, retry_after)
-        ├── AuthError             401/403: the key is wrong, stale, or its plan has no API access
-        ├── Rejected              another 4xx (or a redirect): the server refused this request as it stands
-        │   └── NotFound          404
-        ├── SurelyNotCreated      nothing was done: could not connect, 429, 503; sending again is safe
-        └── OutcomeUnknown        it may have been done: timeout or connection lost after sending, another
-                                  5xx, a 2xx whose body cannot be read; never resend a create blindly
+    DexError                  a call did not succeed (method, path, status_code, message, retry_after)
+    ├── AuthError             401/403: the key is wrong, stale, or its plan has no API access
+    ├── Rejected              another 4xx (or a redirect): the server refused this request as it stands
+    │   └── NotFound          404
+    ├── SurelyNotCreated      nothing was done: could not connect, 429, 503; sending again is safe
+    └── OutcomeUnknown        it may have been done: timeout or connection lost after sending, another 5xx
+        └── UnexpectedAnswer  a 2xx in no known shape (or that says "error": true): never resend a create blindly
 
 Why 503 is "surely not created" and 500/502/504 are not: 503 means the server is not handling requests
 (RFC 9110 15.6.4), while 500 may come mid-way through a batch and 502/504 come from a gateway whose backend
@@ -25,15 +26,31 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Self
 
 import httpx
 
+from importer.dex.answers import (
+    Call,
+    Page,
+    read_created,
+    read_ids,
+    read_object,
+    read_page,
+)
 from importer.dex.fields import DEFAULT_API_URL
-from importer.errors import ImporterError, UsageError
+from importer.errors import (
+    AuthError,
+    DexError,
+    NotFound,
+    OutcomeUnknown,
+    Rejected,
+    SurelyNotCreated,
+    UnexpectedAnswer,
+    UsageError,
+)
 from importer.model import Contact
 
 MAX_CREATE = 100      # Dex's own tools never send more per call; the REST limit is unknown
@@ -49,58 +66,12 @@ def _show_url(api_url: str) -> str:
     return re.sub(r"//[^/@]*@", "//", api_url)
 
 
-class DexError(ImporterError):
-    """A Dex call that did not succeed; `message` is the server's own text when it gave one."""
+__all__ = ["AuthError", "ContactPage", "DexClient", "DexError", "NotFound", "OutcomeUnknown", "Rejected",
+           "SurelyNotCreated", "UnexpectedAnswer", "is_loopback", "parse_retry_after"]
 
-    def __init__(self, message: str, *, method: str, path: str, status_code: int | None = None,
-                 retry_after: float | None = None) -> None:
-        self.message = message
-        self.method = method
-        self.path = path
-        self.status_code = status_code
-        self.retry_after = retry_after
-        super().__init__(self.describe())
-
-    def describe(self) -> str:
-        """Return ``Dex answered 400 to POST /contacts/: <message>`` (or ``... failed: <reason>``)."""
-        if self.status_code is None:
-            return f"{self.method} {self.path} failed: {self.message}"
-        return f"Dex answered {self.status_code} to {self.method} {self.path}: {self.message}"
-
-
-class AuthError(DexError):
-    """Dex refused the API key (401) or its plan (403): nothing can be sent with it."""
-
-    def describe(self) -> str:
-        """Return the message with what to do: make a new key in Dex's settings."""
-        return (f"Dex refused the API key ({self.status_code}): {self.message}. Check DEX_API_KEY or --token; "
-                f"keys are made in Dex under Settings > API and need the Professional plan.")
-
-
-class Rejected(DexError):
-    """Dex refused the request as it stands (400 and other 4xx): sending it again changes nothing."""
-
-
-class NotFound(Rejected):
-    """The contact, tag or group does not exist (404)."""
-
-
-class SurelyNotCreated(DexError):
-    """The request was not carried out (no connection, 429, 503): it is safe to send it again."""
-
-
-class OutcomeUnknown(DexError):
-    """The request may or may not have been carried out: look before sending a create again."""
-
-
-@dataclass(frozen=True)
-class ContactPage:
-    """One page of the contact list: rows (names, company, job_title, linkedin, created_at), the next
-    cursor (None at the end) and the account's total count."""
-
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-    count: int | None
+ContactPage = Page
+"""One page of the contact list: rows (names, company, job_title, linkedin, created_at), the next cursor
+(None at the end) and the account's total count."""
 
 
 def is_loopback(host: str) -> bool:
@@ -186,8 +157,11 @@ class DexClient:
                             text.replace(self._key, "[API key]"))
         return text if len(text) <= 500 else text[:500] + "..."
 
-    def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> Any:
-        """Return the ``data`` of Dex's answer to one request, or raise the DexError that classifies it."""
+    def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
+              wrong_flag_ok: bool = False) -> tuple[Any, Call]:
+        """Return the ``data`` of Dex's answer to one request with where it came from, or raise the DexError
+        that classifies it. With `wrong_flag_ok`, a 2xx that says ``"error": true`` is returned too (the
+        caller decides from the data: the seed's create answer carries the created contacts that way)."""
         try:
             response = self._http.request(method, path.lstrip("/"), json=json, params=params)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -199,9 +173,9 @@ class DexClient:
         except httpx.TransportError as exc:
             raise OutcomeUnknown(f"the connection closed before the answer ({type(exc).__name__})",
                                  method=method, path=path) from None
-        return self._read(response, method, path)
+        return self._read(response, method, path, wrong_flag_ok=wrong_flag_ok)
 
-    def _read(self, response: httpx.Response, method: str, path: str) -> Any:
+    def _read(self, response: httpx.Response, method: str, path: str, *, wrong_flag_ok: bool) -> tuple[Any, Call]:
         status = response.status_code
         try:
             body = response.json()
@@ -227,30 +201,32 @@ class DexClient:
             # redirects are not followed (they could carry the key elsewhere): the API URL is wrong
             location = self._scrub(response.headers.get("Location", "elsewhere"))
             raise Rejected(f"redirected to {location}: check the API URL", **fields)
+        call = Call(method, path, status, body if body is not None else response.text[:500], self._scrub)
         # Dex's envelope: check `error` even on a 2xx
-        if not isinstance(body, dict) or body.get("error") is not False or "data" not in body:
-            raise OutcomeUnknown(f"answered {status} with an unreadable body", **fields)
-        return body["data"]
+        if not isinstance(body, dict) or "data" not in body:
+            raise call.unexpected("no {\"error\", \"data\"} envelope")
+        flag = body.get("error", False)
+        if flag is not False and not (wrong_flag_ok and flag is True):
+            raise call.unexpected(f"it says \"error\": {flag!r}" + (f" ({message})" if "message" in body else ""))
+        return body["data"], call
 
     # -- account and contacts ------------------------------------------------------------------------------
 
     def me(self) -> dict[str, Any]:
-        """Return the key's user (id, email, pricing_plan, ...); AuthError when the key is bad."""
-        data = self._call("GET", "/users/me")
-        return dict(data) if isinstance(data, dict) else {}
+        """Return the key's user (id, email, pricing_plan, ...) with a text ``id``; AuthError when the key is bad."""
+        data, call = self._call("GET", "/users/me")
+        return read_object(data, call, key="user")
 
     def create_contacts(self, contacts: Sequence[Contact]) -> list[dict[str, Any]]:
-        """Return the created contacts (each with its ``id``), one per contact sent, in order."""
+        """Return the created contacts (each with its ``id``), one per contact sent, in order.
+
+        A 2xx carrying one contact with an id for each sent is a success even when it says ``"error": true``,
+        as the seed's own example answer does; without them, the contacts may or may not have been created
+        (UnexpectedAnswer, an OutcomeUnknown): the caller must look."""
         if not 1 <= len(contacts) <= MAX_CREATE:
             raise UsageError(f"a create call takes 1 to {MAX_CREATE} contacts, got {len(contacts)}")
-        data = self._call("POST", "/contacts/", json={"contacts": list(contacts)})
-        created = data.get("contacts") if isinstance(data, dict) else None
-        if not isinstance(created, list) or len(created) != len(contacts) or \
-                not all(isinstance(c, dict) and isinstance(c.get("id"), str) for c in created):
-            # something was created, but we cannot tell what: the caller must look
-            raise OutcomeUnknown(f"Dex answered the create of {len(contacts)} contacts without one id each",
-                                 method="POST", path="/contacts/", status_code=200)
-        return created
+        data, call = self._call("POST", "/contacts/", json={"contacts": list(contacts)}, wrong_flag_ok=True)
+        return read_created(data, call, sent=len(contacts))
 
     def contacts_by_emails(self, emails: Sequence[str]) -> list[dict[str, Any]]:
         """Return the contacts (with ``contact_emails``) having any of `emails`, 50 emails a call."""
@@ -258,9 +234,9 @@ class DexClient:
         unique = list(dict.fromkeys(emails))
         for start in range(0, len(unique), EMAILS_PER_LOOKUP):
             # createFrom... flags stay out: their names say they create contacts
-            data = self._call("POST", "/contacts/by-emails", json={"emails": unique[start:start + EMAILS_PER_LOOKUP]})
-            rows = data if isinstance(data, list) else (data or {}).get("contacts", [])
-            for row in rows:
+            data, call = self._call("POST", "/contacts/by-emails",
+                                    json={"emails": unique[start:start + EMAILS_PER_LOOKUP]})
+            for row in read_page(data, call, key="contacts").items:
                 found.setdefault(str(row.get("id")), row)
         return list(found.values())
 
@@ -269,60 +245,81 @@ class DexClient:
         params: dict[str, Any] = {"take": min(take, MAX_TAKE)}
         if cursor:
             params["cursor"] = cursor
-        data = self._call("GET", "/contacts", params=params)
-        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-            raise OutcomeUnknown("the contact list came back without items", method="GET", path="/contacts")
-        return ContactPage(data["items"], data.get("nextCursor") or None, data.get("count"))
+        data, call = self._call("GET", "/contacts", params=params)
+        return read_page(data, call, key="contacts")
 
     def list_contacts(self, *, take: int = MAX_TAKE, cursor: str | None = None) -> Iterator[dict[str, Any]]:
         """Return an iterator over every row of the contact list, page by page from `cursor`."""
+        seen: set[str] = set()
         while True:
             page = self.list_contacts_page(take=take, cursor=cursor)
             yield from page.items
             if page.next_cursor is None or not page.items:
                 return
-            cursor = page.next_cursor
+            if page.next_cursor in seen:  # a cursor that comes round again would never end
+                raise UnexpectedAnswer("the same nextCursor came back twice", method="GET", path="/contacts",
+                                       excerpt=page.next_cursor[:40])
+            seen.add(cursor := page.next_cursor)
 
     def get_contact(self, contact_id: str) -> dict[str, Any]:
         """Return one contact; NotFound when it is missing or someone else's."""
-        return dict(self._call("GET", f"/contacts/{contact_id}"))
+        data, call = self._call("GET", f"/contacts/{contact_id}")
+        return read_object(data, call, key="contact")
 
     def update_contact(self, contact_id: str, fields: Contact) -> dict[str, Any]:
         """Return the contact after changing only the `fields` sent."""
-        return dict(self._call("PUT", f"/contacts/{contact_id}", json=dict(fields)))
+        data, call = self._call("PUT", f"/contacts/{contact_id}", json=dict(fields))
+        return read_object(data, call, key="contact", need_id=False)
 
     def delete_contacts(self, contact_ids: Sequence[str]) -> list[str]:
         """Return the ids Dex deleted (permanently) among `contact_ids`."""
-        data = self._call("DELETE", "/contacts/", params={"contactIds": ",".join(contact_ids)})
-        return list(data.get("contact_ids", [])) if isinstance(data, dict) else []
+        data, call = self._call("DELETE", "/contacts/", params={"contactIds": ",".join(contact_ids)})
+        return read_ids(data, call, asked=list(contact_ids))
 
     # -- tags and groups -----------------------------------------------------------------------------------
 
+    def _all(self, path: str, key: str) -> list[dict[str, Any]]:
+        """Return every row of a list that may come bare, wrapped, or paged (followed to its end)."""
+        rows: list[dict[str, Any]] = []
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            data, call = self._call("GET", path, params={"cursor": cursor} if cursor else None)
+            page = read_page(data, call, key=key)
+            rows += page.items
+            if page.next_cursor is None or not page.items:
+                return rows
+            if page.next_cursor in seen:  # a cursor that comes round again would never end
+                raise call.unexpected("the same nextCursor came back twice")
+            seen.add(cursor := page.next_cursor)
+
     def tags(self) -> list[dict[str, Any]]:
         """Return every tag of the account as ``{id, name, ...}``."""
-        data = self._call("GET", "/tags")
-        return list(data if isinstance(data, list) else (data or {}).get("tags", []))
+        return self._all("/tags", "tags")
 
     def create_tag(self, name: str, *, color: str | None = None) -> dict[str, Any]:
-        """Return the new tag ``{id, name, ...}``."""
+        """Return the new tag ``{id, name, ...}`` (Dex answers ``{"tag": {...}}``)."""
         tag: dict[str, Any] = {"name": name} if color is None else {"name": name, "color": color}
-        return dict(self._call("POST", "/tags/", json={"tag": tag}))
+        data, call = self._call("POST", "/tags/", json={"tag": tag})
+        return read_object(data, call, key="tag")
 
     def add_tags(self, contact_ids: Sequence[str], tag_ids: Sequence[str]) -> None:
         """Return nothing, having put every tag of `tag_ids` on every contact of `contact_ids`."""
+        # the answer's data is undocumented: the envelope saying no error is all there is to read
         self._call("POST", "/tags/contacts/add", json={"contactIds": list(contact_ids), "tagIds": list(tag_ids)})
 
     def groups(self) -> list[dict[str, Any]]:
         """Return every group of the account as ``{id, name, ...}``."""
-        data = self._call("GET", "/groups")
-        return list(data if isinstance(data, list) else (data or {}).get("groups", []))
+        return self._all("/groups", "groups")
 
     def create_group(self, name: str, *, emoji: str | None = None, description: str | None = None) -> dict[str, Any]:
-        """Return the new group ``{id, name, ...}`` (names are at most 100 characters)."""
+        """Return the new group ``{id, name, ...}`` (names are at most 100 characters; Dex answers
+        ``{"group": {...}}``)."""
         group = {k: v for k, v in (("name", name), ("emoji", emoji), ("description", description)) if v is not None}
-        return dict(self._call("POST", "/groups/", json={"group": group}))
+        data, call = self._call("POST", "/groups/", json={"group": group})
+        return read_object(data, call, key="group")
 
     def add_to_group(self, group_id: str, contact_ids: Sequence[str]) -> None:
         """Return nothing, having added the contacts to the group (members already in are skipped)."""
-        # PUT adds; Dex's POST on the same path removes
+        # PUT adds; Dex's POST on the same path removes. The answer is {"result": {}}: nothing to read in it
         self._call("PUT", f"/groups/{group_id}/contacts", json={"contactIds": list(contact_ids)})

@@ -13,6 +13,7 @@ from importer.sandbox.faults import Faults, FaultStats, VirtualTime
 from importer.sandbox.server import (
     DEFAULT_PORT,
     SANDBOX_KEY,
+    SHAPES,
     SandboxServer,
     run_sandbox,
     serve,
@@ -22,6 +23,7 @@ from importer.sandbox.store import Store
 __all__ = [
     "DEFAULT_PORT",
     "SANDBOX_KEY",
+    "SHAPES",
     "FaultStats",
     "Faults",
     "SandboxServer",

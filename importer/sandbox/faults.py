@@ -35,6 +35,8 @@ class Faults:
       bunched together. At most `latency_ms`.
     - `drop_after_store`: probability that a create stores its batch and then closes the connection
       without answering (the client cannot know whether anything was created).
+    - `fail_paths`: paths below ``/v1`` (``"/tags"``, ``"/groups"``) whose every call, and every call below
+      them, is answered 500 before anything is done: a side effect that always fails.
     - `seed`: the random source of the two probabilities. Whether a request meets a fault depends only on
       the seed, the request itself and how many times that same request came before, never on the order
       requests from several threads arrive in: a run is repeatable, whatever the thread timing.
@@ -47,6 +49,7 @@ class Faults:
     latency_ms: float = 0.0
     jitter_ms: float = 0.0
     drop_after_store: float = 0.0
+    fail_paths: tuple[str, ...] = ()
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -206,6 +209,11 @@ class FaultState:
             return None
         self.count("rate_limited")
         return max(1, math.ceil(wait))
+
+    def broken(self, path: str) -> bool:
+        """Return True when `path` (below /v1) is one of `fail_paths`, or below one: it is answered 500."""
+        path = "/" + path.strip("/")
+        return any(path == f or path.startswith(f.rstrip("/") + "/") for f in self.faults.fail_paths)
 
     def unavailable(self, request: bytes = b"") -> bool:
         """Return True when `request` (method, path and body) is to be answered 503 this time."""

@@ -1,5 +1,9 @@
 """The sandbox's API: one handler per Dex call, each returning the ``data`` of its answer or raising ApiError.
 
+Each answers in the shape Dex's reference pages document (../shared/dex-api.md), or, when the server's
+`shapes` is ``"variant"``, in another plausible one: a bare object for a wrapped one and the reverse, a
+wrapped or paged list for a bare one, a bare list of ids for a delete.
+
 Paths are below ``/v1`` and match with or without a trailing slash, as Dex's do. Handlers see the parsed JSON
 body and the query; the HTTP side (auth, faults, envelopes) is in `server`.
 """
@@ -15,6 +19,7 @@ from importer.sandbox.faults import FaultState
 from importer.sandbox.store import CREATED_FIELDS, Store
 
 MAX_TAKE = 500
+TAGS_PAGE = 2
 USER = {"id": "00000000-0000-4000-8000-000000000001", "email": "sandbox.user@example.com",
         "first_name": "Sandbox", "last_name": "User", "pricing_plan": "professional"}
 
@@ -24,6 +29,11 @@ class Serving(Protocol):
 
     store: Store
     faults: FaultState
+    shapes: str
+
+
+def _variant(server: Serving) -> bool:
+    return server.shapes == "variant"
 
 
 class ApiError(Exception):
@@ -86,7 +96,7 @@ def _id_list(body: Any, key: str) -> list[str]:
 
 @route("GET", "/users/me")
 def _me(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
-    return USER
+    return {"user": USER} if _variant(server) else USER
 
 
 @route("POST", "/contacts")
@@ -96,7 +106,7 @@ def create_contacts(server: Serving, m: re.Match[str], query: dict[str, list[str
         raise ApiError(400, "; ".join(problems))
     stored = server.store.create_contacts(body["contacts"])
     server.faults.count("created", len(stored))
-    return {"contacts": [{k: c.get(k) for k in CREATED_FIELDS} for c in stored]}
+    return {"contacts": [{k: c.get(k) for k in CREATED_FIELDS} for c in stored]}  # "error": true in variant
 
 
 @route("GET", "/contacts")
@@ -123,12 +133,14 @@ def _by_emails(server: Serving, m: re.Match[str], query: dict[str, list[str]], b
     unknown = sorted(set(body) - {"emails", "createFromGoogleContacts", "createFromOAuthInteractions"})
     if unknown:
         raise ApiError(400, f"{unknown[0]}: unknown field")
-    return [full_contact(c) for c in server.store.by_emails(body["emails"])]
+    found = [full_contact(c) for c in server.store.by_emails(body["emails"])]
+    return {"items": found, "nextCursor": None, "count": len(found)} if _variant(server) else found
 
 
 @route("GET", "/contacts/(?P<id>[^/]+)")
 def _get(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
-    return full_contact(server.store.get(m["id"]))
+    found = full_contact(server.store.get(m["id"]))
+    return {"contact": found} if _variant(server) else found
 
 
 @route("PUT", "/contacts/(?P<id>[^/]+)")
@@ -139,7 +151,8 @@ def _update(server: Serving, m: re.Match[str], query: dict[str, list[str]], body
     current = server.store.get(m["id"])
     if not validate.has_name({**current, **body}):
         raise ApiError(400, "contact: a contact needs a full_name, first_name or last_name")
-    return full_contact(server.store.update(m["id"], body))
+    updated = full_contact(server.store.update(m["id"], body))
+    return {"contact": updated} if _variant(server) else updated
 
 
 @route("DELETE", "/contacts")
@@ -148,12 +161,20 @@ def _delete(server: Serving, m: re.Match[str], query: dict[str, list[str]], body
     if not ids:
         raise ApiError(400, "contactIds: expected one or more contact ids")
     deleted = server.store.delete(ids)
-    return {"count": len(deleted), "contact_ids": deleted}
+    return deleted if _variant(server) else {"count": len(deleted), "contact_ids": deleted}
 
 
 @route("GET", "/tags")
 def _tags(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
-    return server.store.tags()
+    tags = server.store.tags()
+    if not _variant(server):
+        return tags
+    # paged like the contacts, two tags a page, so that a client must follow nextCursor to see them all
+    cursor = query.get("cursor", ["0"])[0]
+    start = int(cursor) if cursor.isdigit() else 0
+    more = start + TAGS_PAGE < len(tags)
+    return {"items": tags[start:start + TAGS_PAGE], "nextCursor": str(start + TAGS_PAGE) if more else None,
+            "count": len(tags)}
 
 
 @route("POST", "/tags")
@@ -163,7 +184,8 @@ def _create_tag(server: Serving, m: re.Match[str], query: dict[str, list[str]], 
                 for p in validate.check_field({"name": validate.string, "color": validate.string}, k, v, f"tag.{k}")]
     if problems or not str(tag.get("name", "")).strip():
         raise ApiError(400, "; ".join(problems) or "tag.name: required")
-    return server.store.create_tag(tag["name"], tag.get("color"))
+    made = server.store.create_tag(tag["name"], tag.get("color"))
+    return made if _variant(server) else {"tag": made}
 
 
 @route("POST", "/tags/contacts/add")
@@ -173,7 +195,8 @@ def _tag_contacts(server: Serving, m: re.Match[str], query: dict[str, list[str]]
 
 @route("GET", "/groups")
 def _groups(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
-    return server.store.groups()
+    groups = server.store.groups()
+    return {"groups": groups} if _variant(server) else groups
 
 
 @route("POST", "/groups")
@@ -186,12 +209,14 @@ def _create_group(server: Serving, m: re.Match[str], query: dict[str, list[str]]
         problems.append("group.name: expected a name of 1 to 100 characters")
     if problems:
         raise ApiError(400, "; ".join(problems))
-    return server.store.create_group(group["name"], group.get("emoji"), group.get("description"))
+    made = server.store.create_group(group["name"], group.get("emoji"), group.get("description"))
+    return made if _variant(server) else {"group": made}
 
 
 @route("PUT", "/groups/(?P<id>[^/]+)/contacts")
 def _add_members(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
-    return {"count": server.store.set_group_members(m["id"], _id_list(body, "contactIds"), add=True)}
+    added = server.store.set_group_members(m["id"], _id_list(body, "contactIds"), add=True)
+    return {"count": added} if _variant(server) else {"result": {}}
 
 
 @route("POST", "/groups/(?P<id>[^/]+)/contacts")

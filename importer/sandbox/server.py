@@ -33,6 +33,9 @@ from importer.sandbox.faults import Faults, FaultState, FaultStats
 from importer.sandbox.store import Store, StoreError, utc_now
 
 SANDBOX_KEY = "dex_sandbox_key"
+SHAPES = ("documented", "variant")
+"""How the sandbox answers: as Dex's reference pages document (the default), or in the other plausible shapes
+of ../shared/dex-api.md (bare objects, wrapped or paged lists, the seed's ``"error": true`` create answer)."""
 DEFAULT_PORT = 8765
 API_PREFIX = "/v1"
 
@@ -50,7 +53,10 @@ class SandboxServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
     def __init__(self, host: str, port: int, *, store: Store, api_key: str, faults: FaultState,
-                 log: Callable[[str], None] | None) -> None:
+                 log: Callable[[str], None] | None, shapes: str = "documented") -> None:
+        if shapes not in SHAPES:
+            raise ValueError(f"shapes must be one of {', '.join(SHAPES)}, got {shapes!r}")
+        self.shapes = shapes
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), _RequestHandler)
@@ -179,6 +185,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if found is None:
             return self._fail(404, f"no such call: {self.command} {parts.path}")
         handler, match = found
+        if server.faults.broken(parts.path.removeprefix(API_PREFIX)):
+            return self._fail(500, "internal server error")
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
@@ -193,31 +201,36 @@ class _RequestHandler(BaseHTTPRequestHandler):
             # stored, but the answer is lost: the client cannot tell whether anything was created
             self.close_connection = True
             return None
+        if handler is routes.create_contacts and server.shapes == "variant":
+            # the seed's own example answer: "error": true beside the contacts it created
+            return self._answer(200, {"error": True, "data": data})
         return self._answer(200, {"error": False, "data": data})
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 0, db: str = ":memory:", api_key: str = SANDBOX_KEY,
           faults: Faults | None = None, clock: Callable[[], float] = time.monotonic,
           sleep: Callable[[float], None] = time.sleep, now: Callable[[], datetime] = utc_now,
-          log: Callable[[str], None] | None = None) -> SandboxServer:
+          log: Callable[[str], None] | None = None, shapes: str = "documented") -> SandboxServer:
     """Return a sandbox already serving on a background thread (port 0 picks a free port: see `.port`).
 
     `db` is ``":memory:"`` or a SQLite file kept between runs; `clock` and `sleep` drive the rate limit and
-    latency (inject them to run in virtual time); `now` stamps created_at; `log` receives one line per request.
+    latency (inject them to run in virtual time); `now` stamps created_at; `log` receives one line per request;
+    `shapes` is one of `SHAPES`.
     """
     state = FaultState(faults or Faults(), clock=clock, sleep=sleep)
-    return SandboxServer(host, port, store=Store(db, now=now), api_key=api_key, faults=state, log=log).start()
+    return SandboxServer(host, port, store=Store(db, now=now), api_key=api_key, faults=state, log=log,
+                         shapes=shapes).start()
 
 
 def run_sandbox(*, host: str = "127.0.0.1", port: int = DEFAULT_PORT, db: str = ":memory:",
                 api_key: str = SANDBOX_KEY, faults: Faults | None = None,
                 on_ready: Callable[[SandboxServer], None] | None = None,
-                log: Callable[[str], None] | None = None) -> None:
+                log: Callable[[str], None] | None = None, shapes: str = "documented") -> None:
     """Return after Ctrl-C, having served the sandbox in the foreground (for ``dex-import sandbox``).
 
     `on_ready` is called once the server listens, so the CLI can print its URL and key.
     """
-    server = serve(host=host, port=port, db=db, api_key=api_key, faults=faults, log=log)
+    server = serve(host=host, port=port, db=db, api_key=api_key, faults=faults, log=log, shapes=shapes)
     try:
         if on_ready is not None:
             on_ready(server)

@@ -5,8 +5,9 @@ missing ones are created once per run, however many contacts carry them (`ensure
 contacts inline, in the create itself (`inline_links`): no second call per batch, and nothing is left
 half-done if the run dies between the create and the tagging.
 
-A label that cannot be created or assigned is a value in the result (`LabelFailure`), never an exception: the
-contacts are in Dex either way. Only a refused key (AuthError) stops it.
+A label that cannot be listed, created or assigned is a value in the result (`LabelFailure`), never an
+exception: the contacts are created either way, and each says which of its labels it goes without
+(`Ensured.not_applied`). Only a refused key (AuthError) stops it.
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ class Ensured:
         """Return the Dex id of the tag or group named `name` (any case), or None when it failed."""
         return self.ids.get(fold_text(name))
 
+    def not_applied(self, labels: Iterable[str]) -> list[str]:
+        """Return, for each of `labels` that failed, ``tag 'VIP' (why)``: what a contact goes without."""
+        why = {fold_text(f.label): f.message for f in self.failures}
+        return [f"{self.kind} {' '.join(name.split())!r} ({why[fold_text(name)]})"
+                for name in dict.fromkeys(labels) if fold_text(name) in why]
+
 
 def _create_once(create: Callable[[], dict[str, Any]]) -> dict[str, Any] | None:
     """Return the created tag or group, or None when the answer was lost: a create is never resent blindly
@@ -73,11 +80,18 @@ def ensure_labels(client: DexClient, names: Iterable[str], *, as_groups: bool = 
     """
     kind: Literal["tag", "group"] = "group" if as_groups else "tag"
     listing = client.groups if as_groups else client.tags
-    known = _by_name(call(listing))
     wanted: dict[str, str] = {}
     for name in names:
         if fold_text(name):
             wanted.setdefault(fold_text(name), " ".join(name.split()))
+    try:
+        known = _by_name(call(listing))
+    except AuthError:
+        raise
+    except DexError as exc:
+        # without the list, creating would make second tags of names Dex has: apply none, create nothing
+        why = f"could not list Dex's {kind}s: {exc.describe()}"
+        return Ensured(kind, {}, {}, failures=tuple(LabelFailure(name, why) for name in wanted.values()))
     ids: dict[str, str] = {}
     spelled: dict[str, str] = {}
     created: list[str] = []
@@ -96,7 +110,14 @@ def ensure_labels(client: DexClient, names: Iterable[str], *, as_groups: bool = 
                 failures.append(LabelFailure(name, f"could not create the {kind}: {exc.describe()}"))
                 continue
             if made is None:  # the answer was lost: it may exist now, so look rather than create again
-                known = _by_name(call(listing))
+                try:
+                    known = _by_name(call(listing))
+                except AuthError:
+                    raise
+                except DexError as exc:
+                    failures.append(LabelFailure(name, f"the {kind} may not have been created (its answer was "
+                                                       f"lost, and then {exc.describe()})"))
+                    continue
                 if key not in known:
                     failures.append(LabelFailure(name, f"the {kind} may not have been created (its answer was "
                                                        "lost); run the import again to retry"))

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from importer.dex.client import OutcomeUnknown, SurelyNotCreated
+from importer.dex.client import OutcomeUnknown, SurelyNotCreated, UnexpectedAnswer
 from importer.send.pacing import Pacer
 
 T = TypeVar("T")
@@ -23,7 +23,7 @@ def patient_read(sleep: Callable[[float], None] = time.sleep, *, attempts: int =
 
     A 429 only means slow down: it is never counted against the call, which waits out Retry-After and goes
     again. A 503, an unreachable server or a lost answer is retried with backoff (0.5 s, 1 s, 2 s...) up to
-    `attempts` times; then the last failure is raised. Reads change nothing in Dex, so asking again is safe.
+    `attempts` times; then the last failure is raised. An answer of no known shape is raised at once. Reads change nothing in Dex, so asking again is safe.
     `rate` is the pace to start at, in requests per second (public clients assume about 1).
     """
     pacer = Pacer(rate=rate, min_rate=0.1, max_rate=100.0, clock=clock, sleep=sleep)
@@ -44,6 +44,8 @@ def patient_read(sleep: Callable[[float], None] = time.sleep, *, attempts: int =
                     raise
                 pacer.pause(exc.retry_after if exc.retry_after is not None else min(30.0, 0.5 * 2 ** (failures - 1)))
                 continue
+            except UnexpectedAnswer:
+                raise  # Dex answered, in no shape we know: asking again would get the same answer
             except OutcomeUnknown:
                 failures += 1
                 if failures >= attempts:
