@@ -21,8 +21,9 @@ from importer.journal.undo import (
     run_undo,
     undo_run,
 )
-from importer.sandbox import SandboxServer, VirtualTime
+from importer.sandbox import Faults, SandboxServer, VirtualTime
 from importer.send.batches import send_contacts
+from importer.send.retry import patient_read
 
 
 def journal(answer: list[dict[str, Any]]) -> list[CreatedContact]:
@@ -155,10 +156,10 @@ def test_a_library_undo_leaves_the_journal_right(dex: DexClient, server: Sandbox
                                                  virtual_time: VirtualTime) -> None:
     path = tmp_path / "j.sqlite"
     run = _import(dex, path, ["Ann Example", "Bo Sample"], virtual_time)
-    outcome = undo_run(dex, path, run)
+    outcome = undo_run(dex, path, run, sleep=virtual_time.sleep, clock=virtual_time.clock)
     assert (outcome.created, outcome.stopped, server.store.count()) == (2, None, 0)
     assert outcome.result is not None and len(outcome.result.deleted) == 2
-    again = undo_run(dex, path, run)  # what was deleted is forgotten: nothing left to delete
+    again = undo_run(dex, path, run, sleep=virtual_time.sleep, clock=virtual_time.clock)  # what was deleted is forgotten: nothing left to delete
     assert (again.created, again.stopped) == (0, "nothing to delete")
     assert [r.state for r in list_runs(path)] == ["finished", "finished", "stopped: nothing to delete"]
 
@@ -167,12 +168,33 @@ def test_a_refused_or_failed_undo_still_ends_its_run(dex: DexClient, server: San
                                                      virtual_time: VirtualTime) -> None:
     path = tmp_path / "j.sqlite"
     run = _import(dex, path, ["Ann Example"], virtual_time)
-    assert undo_run(dex, path, run, confirm=lambda created, plan: False).stopped == "cancelled"
+    assert undo_run(dex, path, run, confirm=lambda created, plan: False, sleep=virtual_time.sleep,
+                    clock=virtual_time.clock).stopped == "cancelled"
 
     def interrupted(created: int, plan: UndoPlan) -> bool:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        undo_run(dex, path, run, confirm=interrupted)
+        undo_run(dex, path, run, confirm=interrupted, sleep=virtual_time.sleep, clock=virtual_time.clock)
     assert server.store.count() == 1
     assert [r.state for r in list_runs(path)][1:] == ["stopped: cancelled", "stopped: interrupted"]
+
+
+def test_undo_waits_out_429s_and_503s_on_the_same_paced_path_as_every_read(
+        dex_sandbox_factory: Callable[..., SandboxServer], virtual_time: VirtualTime, tmp_path: Path) -> None:
+    # 1 request a second and half the requests answered 503: before issue 10, undo stopped at the first 429
+    server = dex_sandbox_factory(faults=Faults(rate_limit=1, burst=1, error_rate=0.5, seed=1))
+    path = tmp_path / "j.sqlite"
+    with DexClient(server.api_key, api_url=server.url) as dex:
+        account = str(patient_read(virtual_time.sleep, clock=virtual_time.clock)(dex.me)["id"])
+        with Journal.open(path, account_id=account) as book:
+            send_contacts([(n, {"full_name": f"Person{n} Example"}) for n in range(5)], dex, hooks=book.hooks(),
+                          sleep=virtual_time.sleep, clock=virtual_time.clock, batch_size=1)
+            book.finish({"created": 5})
+            run = book.run_id
+        assert server.store.count() == 5
+        before = (server.stats.rate_limited, server.stats.unavailable)
+        outcome = undo_run(dex, path, run, sleep=virtual_time.sleep, clock=virtual_time.clock)
+    assert outcome.result is not None and len(outcome.result.deleted) == 5 and not outcome.result.failures
+    assert server.store.count() == 0
+    assert server.stats.rate_limited > before[0] and server.stats.unavailable > before[1]

@@ -17,6 +17,7 @@ create time avoid it.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -26,6 +27,7 @@ from importer.dex.client import MAX_TAKE, AuthError, DexClient, DexError, NotFou
 from importer.dex.fields import parse_time
 from importer.errors import UsageError
 from importer.journal.store import Journal
+from importer.send.retry import patient_read
 
 Call = Callable[[Callable[[], Any]], Any]
 """Wraps each call (to pace it, and retry it while Dex cannot answer); the default calls it directly."""
@@ -157,14 +159,20 @@ class UndoOutcome:
 
 def undo_run(client: DexClient, journal: str | os.PathLike[str], run_id: str, *, force: bool = False,
              confirm: Callable[[int, UndoPlan], bool] = lambda created, plan: True,
-             call: Call = _direct) -> UndoOutcome:
+             call: Call | None = None, sleep: Callable[[float], None] = time.sleep,
+             clock: Callable[[], float] = time.monotonic) -> UndoOutcome:
     """Returns the outcome of undoing run `run_id` of the journal file `journal`, the journal kept right.
 
     The undo is itself a run of the journal: it ends "finished" whatever happens (nothing to delete, `confirm`
     said no or raised, a delete failed), so `runs` never shows an undo as interrupted; the contacts Dex
     deleted are forgotten, so that the next import creates their records again. `confirm(created, plan)` is
     asked before anything is deleted.
+
+    Every call goes through `call`; by default the one paced, retrying path of every read (`patient_read`,
+    on `sleep` and `clock`): a 429 waits out Retry-After, a 503 is tried again. Deleting is idempotent, so
+    the deletes go through it too.
     """
+    call = call or patient_read(sleep, clock=clock)
     account_id = str(call(client.me).get("id", ""))
     with Journal.open(journal, account_id=account_id) as book:
         created = [CreatedContact(c.dex_id, c.created_at, c.updated_at) for c in book.created_in_run(run_id)]
