@@ -232,3 +232,31 @@ def test_a_server_answering_the_key_as_account_id_gets_nothing_written(
 def test_one_line_escapes_control_characters() -> None:
     assert one_line("Bad\r\nname\x1b[2J\x07") == "Bad\\r\\nname\\x1b[2J\\x07"
     assert one_line("Zoë — ok") == "Zoë — ok"
+
+
+def test_a_second_import_into_the_same_account_is_refused_naming_the_holder(
+        dex_sandbox: SandboxServer, tmp_path: Path) -> None:
+    from importer.journal.account_lock import account_lock
+
+    path = export(tmp_path)
+    with DexClient(SANDBOX_TEST_KEY, api_url=dex_sandbox.url) as client:
+        account = str(client.me()["id"])
+    argv = ["import", str(path), "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY, "--yes",
+            "--journal", str(tmp_path / "other-journal.db")]
+    with account_lock(dex_sandbox.url, account, what="import: elsewhere.csv"):
+        code, out, err = cli(*argv)
+        assert code == 3 and err.count("\n") == 1
+        assert err.startswith(f"dex-import: another dex-import is working in this Dex account: process "
+                              f"{os.getpid()} (import: elsewhere.csv, since ")
+        assert dex_sandbox.store.contacts() == []
+    code, out, err = cli(*argv)  # released: the import goes ahead
+    assert code == 0, err
+    assert len(dex_sandbox.store.contacts()) == 3
+    import json
+
+    run = json.loads(cli("runs", "--journal", str(tmp_path / "other-journal.db"), "--json")[1])[0]["run"]
+    with account_lock(dex_sandbox.url, account, what="import: elsewhere.csv"):
+        code, out, err = cli("undo", run, "--journal", str(tmp_path / "other-journal.db"), "--yes",
+                             "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY)
+        assert code == 3 and "another dex-import is working in this Dex account" in err
+    assert len(dex_sandbox.store.contacts()) == 3

@@ -153,7 +153,7 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 bars[0].update(p.newly_settled)
 
         try:
-            with client, _journal(args, client) as journal:
+            with client, _locked(args, client, "import"), _journal(args, client) as journal:
                 if journal.archived and not args.quiet:
                     print(f"Started the journal over; the old one is kept at {journal.archived}", file=err)
                 sending = SendOptions(args.batch_size, args.concurrency, args.report,
@@ -203,6 +203,9 @@ def _account_id(args: argparse.Namespace, client: Any, *, sleep: Callable[[float
     import re
 
     from importer.errors import ImporterError
+    cached = getattr(args, "checked_account_id", None)
+    if cached is not None:  # the lock and the journal both need it: ask Dex once
+        return str(cached)
     from importer.send.retry import patient_read
 
     value = patient_read(sleep)(client.me).get("id", "")  # a read: one 503 must not abort the run
@@ -213,7 +216,16 @@ def _account_id(args: argparse.Namespace, client: Any, *, sleep: Callable[[float
             (key and key in value):
         raise ImporterError(f"Dex answered GET /users/me at {client.api_url} without a usable account id: "
                             "check --api-url (is it Dex?); nothing was sent")
+    args.checked_account_id = value
     return value
+
+
+def _locked(args: argparse.Namespace, client: Any, what: str) -> Any:
+    """Returns the lock of the Dex account `client` reaches, held by this `what` (AccountBusy if taken)."""
+    from importer.journal.account_lock import account_lock
+
+    return account_lock(client.api_url, _account_id(args, client), what=f"{what}: {' '.join(args.files)}"
+                        if what == "import" else what)
 
 
 def _journal(args: argparse.Namespace, client: Any) -> Any:
@@ -256,7 +268,7 @@ def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError("undo deletes contacts: confirm with --yes (no terminal to ask on)")
         return input(f"Delete {len(plan.delete_ids)} contacts from Dex? [y/N] ").strip().lower() in ("y", "yes")
 
-    with _client(args) as client:
+    with _client(args) as client, _locked(args, client, f"undo of run {args.run_id}"):
         outcome = undo_run(client, found[0].journal, args.run_id, force=args.force, confirm=confirm)
     if outcome.stopped == "nothing to delete":
         describe(outcome.created, outcome.plan)

@@ -4,5 +4,6 @@
 - `file`: opening, locking and checking the journal's file; archiving it for ``--fresh``.
 - `resume`: settling the batches an earlier run left in flight, before anything new is sent.
 - `runs`: where the default journal of an account and input lives, and the runs every journal holds.
+- `account_lock`: one lock per Dex account while an import or undo runs, saying who holds it.
 - `undo`: delete the contacts one run created, keeping the ones edited since.
 """
