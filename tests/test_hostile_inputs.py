@@ -187,3 +187,51 @@ def test_good_constants_and_an_unknown_read_encoding(tmp_path: Path) -> None:
     assert code == 3
     assert err.splitlines()[0] == (f"{path}: read.encoding: is not a text encoding Python knows; use one "
                                    "such as utf-8, cp1252 or utf-16")
+
+
+def test_workbook_formulas_without_saved_values_are_reported(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["First Name", "Last Name", "Email"])
+    sheet.append(["Ada", "Example", '=LOWER("ADA@EXAMPLE.COM")'])  # openpyxl saves no value for a formula
+    sheet.append(["Bea", "Example", "bea@example.com"])
+    path = tmp_path / "contacts.xlsx"
+    book.save(path)
+    opened = open_file(path, ReadOptions())
+    warned = [n for n in opened.notices if n.kind == "formula-without-value"]
+    assert [(n.column, n.line) for n in warned] == [("Email", 2)]
+    assert "holds formulas with no saved value (read as empty)" in warned[0].message
+
+
+def test_an_encrypted_workbook_is_not_called_an_old_xls(tmp_path: Path) -> None:
+    path = tmp_path / "protected.xlsx"
+    # the start of an OLE compound file and the directory entry an encrypted .xlsx always has
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1016 + "EncryptedPackage".encode("utf-16-le")
+                     + b"\x00" * 2000)
+    code, out, err = cli("preview", str(path))
+    assert code == 3
+    assert err == (f"dex-import: {path}: is a password-protected Excel workbook. Open it in Excel, remove the "
+                   "password (File > Info > Protect Workbook) and save it, or export the sheet as CSV\n")
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 3000)
+    assert "an old-style Excel .xls workbook" in cli("preview", str(old))[2]
+
+
+def test_a_nul_inside_a_name_is_removed_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    filler = "".join(f"P{n},Example,p{n}@example.com\r\n" for n in range(200))  # past the 4 KB sniffed
+    path.write_text("First Name,Last Name,Email\r\n" + filler + "Ad\x00a,Example,ada@example.com\r\n",
+                    encoding="utf-8")
+    mapped = list(map_records(open_file(path, ReadOptions())))
+    last = mapped[-1]
+    assert "\x00" not in json_text(last.contact)
+    assert "Ada" in json_text(last.contact)
+    assert any(n.kind == "nul-removed" for n in last.notices)
+
+
+def json_text(value: object) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)

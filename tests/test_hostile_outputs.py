@@ -123,3 +123,13 @@ def test_dex_text_reaches_the_screen_with_control_characters_escaped() -> None:
     assert "\n" not in text and "\r" not in text and "\x1b" not in text and "\x07" not in text
     assert "bad\\r\\ncontact\\x1b[2J\\x07 [API key]" in text
     assert SANDBOX_TEST_KEY not in text and len(text) < 700
+
+
+@pytest.mark.parametrize("ident", [SANDBOX_TEST_KEY, f"c-{SANDBOX_TEST_KEY}", "x" * 500, "id\nwith newline"])
+def test_a_created_id_holding_the_key_or_junk_is_never_accepted(ident: str) -> None:
+    from importer.dex.client import OutcomeUnknown
+
+    with _answering(200, {"error": False, "data": {"contacts": [{"id": ident}]}}) as client:
+        with pytest.raises(OutcomeUnknown) as caught:
+            client.create_contacts([{"first_name": "Ada"}])
+    assert SANDBOX_TEST_KEY not in str(caught.value)

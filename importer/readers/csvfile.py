@@ -171,6 +171,11 @@ def to_record(file: str, header: Sequence[str], line: int, cells: Sequence[str],
     """Return the Record for one row, or None when every cell is empty (a blank line is not a person)."""
     if _blank(cells):
         return None
+    if any("\x00" in cell for cell in cells):
+        # a NUL never belongs in a name or an address; Dex would keep it, and a terminal shows nothing
+        cells = [cell.replace("\x00", "") for cell in cells]
+        notices = (*notices, Notice(file, line, None, "nul-removed",
+                                    "the row held NUL characters (\\x00); they were removed"))
     values = dict(zip(header, cells))
     if len(cells) < len(header):
         values.update((name, "") for name in header[len(cells):])

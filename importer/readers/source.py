@@ -42,6 +42,20 @@ class InputFile:
     size: int | None
 
 
+_OLE = b"\xd0\xcf\x11\xe0"
+# an encrypted .xlsx is an OLE compound file holding a stream of this name (UTF-16 in its directory)
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _is_encrypted_ooxml(file: Path) -> bool:
+    """Return True when the OLE file `file` is an encrypted Office Open XML workbook (not an old .xls)."""
+    try:
+        with file.open("rb") as stream:
+            return _ENCRYPTED_PACKAGE in stream.read(1 << 20)
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True)
 class ZipLimits:
     """How much a zip member may hold: at most `max_size` bytes, and above `ratio_from` bytes no more than
@@ -82,6 +96,10 @@ def open_input(path: str | os.PathLike[str], *, zip_limits: ZipLimits = ZipLimit
                          hint="Check that the file exists and that you may read it") from None
     if not head:
         raise InputError("is empty", path=name, hint="Export your contacts again and give the new file")
+    if head.startswith(_OLE) and _is_encrypted_ooxml(file):
+        raise InputError("is a password-protected Excel workbook", path=name,
+                         hint="Open it in Excel, remove the password (File > Info > Protect Workbook) and save "
+                              "it, or export the sheet as CSV")
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _from_zip(name, file, size, zip_limits)
     return InputFile(name, _kind(name, head), lambda: file.open("rb"), size)

@@ -19,7 +19,7 @@ from typing import Any
 import openpyxl
 
 from importer.errors import InputError
-from importer.model import Record
+from importer.model import Notice, Record
 from importer.readers.csvfile import TableInfo, find_header, to_record
 from importer.readers.source import InputFile
 
@@ -41,8 +41,42 @@ def inspect_xlsx(f: InputFile, *, sheet: str | None = None, has_header: bool = T
         raise InputError(f"sheet {title!r} holds no rows", path=f.name,
                          hint="Choose the sheet that holds the contacts")
     header, header_line, preamble, notices = find_header(f.name, rows, has_header=has_header, columns=columns)
+    notices = (*notices, *_formulas_without_values(f, title, rows, header))
     return TableInfo(f.name, "xlsx", "xlsx", "Excel workbook", "", header, header_line, preamble, title,
                      notices)
+
+
+def _formulas_without_values(f: InputFile, title: str, sampled: Sequence[tuple[int, Sequence[str]]],
+                             header: Sequence[str]) -> list[Notice]:
+    """Return a notice for each column whose sampled cells hold a formula but no saved value.
+
+    A workbook written by a program (not by Excel) often saves formulas without their results; read as data,
+    those cells are empty, so the person is told rather than seeing blank fields.
+    """
+    empty = {(number, i) for number, cells in sampled for i, cell in enumerate(cells) if not cell}
+    if not empty:
+        return []
+    last = max(number for number, _ in sampled)
+    found: dict[int, int] = {}
+    with f.open() as stream:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                book = openpyxl.load_workbook(stream, read_only=True, data_only=False)
+            try:
+                rows = book[title].iter_rows(min_row=1, max_row=last, values_only=True)
+                for number, values in enumerate(rows, start=1):
+                    for i, value in enumerate(values):
+                        if (number, i) in empty and isinstance(value, str) and value.startswith("="):
+                            found.setdefault(i, number)
+            finally:
+                book.close()
+        except Exception:  # the data read worked; a second look that fails only costs the warning
+            return []
+    return [Notice(f.name, number, header[i] if i < len(header) else None, "formula-without-value",
+                   f"column {header[i] if i < len(header) else i + 1!r} holds formulas with no saved value "
+                   "(read as empty); open the workbook in Excel or LibreOffice and save it again")
+            for i, number in sorted(found.items())]
 
 
 def read_xlsx(f: InputFile, info: TableInfo) -> Generator[Record, None, None]:
