@@ -106,3 +106,41 @@ def _day(run_id: str) -> str:
     from datetime import datetime
     when = datetime.strptime(run_id[:20], "%Y-%m-%dT%H:%M:%SZ")
     return f"{when.day} {when:%b}"
+
+
+def _runs() -> list[dict]:
+    out = io.StringIO()
+    main(["runs", "--json"], stdout=out, stderr=io.StringIO())
+    return list(json.loads(out.getvalue()))
+
+
+def test_undo_takes_last_or_a_unique_prefix_and_says_when_a_run_was_undone_already(
+        dex_sandbox: SandboxServer, tmp_path: Path) -> None:
+    key = ["--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY]
+    first = google(tmp_path / "first.csv", ["Ann,Example,Work,ann@example.com,,"])
+    second = google(tmp_path / "second.csv", ["Bo,Example,Work,bo@example.com,,"])
+    assert cli("import", str(first), *account(dex_sandbox))[1]["created"] == 1
+    assert cli("import", str(second), *account(dex_sandbox))[1]["created"] == 1
+    older, newer = (r["run"] for r in _runs())
+    code, out, err = cli("undo", "last", *key, "--yes")
+    assert (code, err) == (0, "") and "Deleted 1 contacts." in out["text"]
+    assert names(dex_sandbox) == Counter({"Ann Example": 1})
+    code, out, err = cli("undo", "last", *key, "--yes")  # `last` is the newest import, not the undo just run
+    assert (code, out["text"]) == (0, f"Run {newer} was undone already: its 1 contacts are no longer in Dex\n")
+    assert names(dex_sandbox) == Counter({"Ann Example": 1})
+    shared = next(n for n in range(len(older)) if older[:n + 1] != newer[:n + 1])
+    code, out, err = cli("undo", older[:shared], *key, "--yes")  # a prefix of both
+    assert code != 0 and err.startswith(f"dex-import: {older[:shared]!r} names ") and "give more of the run id" in err
+    code, out, err = cli("undo", older[:shared + 1], *key, "--yes")
+    assert (code, err) == (0, "") and dex_sandbox.store.count() == 0
+    code, out, err = cli("undo", "no-such-run", *key, "--yes")
+    assert code != 0 and "no run 'no-such-run' in the journals" in err
+
+
+def test_a_failed_undo_leaves_no_interrupted_run(dex_sandbox: SandboxServer, tmp_path: Path) -> None:
+    export = google(tmp_path / "people.csv", ["Ann,Example,Work,ann@example.com,,"])
+    assert cli("import", str(export), *account(dex_sandbox))[1]["created"] == 1
+    code, out, err = cli("undo", "last", "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY)  # no --yes
+    assert code != 0 and "confirm with --yes" in err
+    assert dex_sandbox.store.count() == 1
+    assert [r["state"] for r in _runs()] == ["finished", "stopped: not confirmed"]

@@ -159,9 +159,9 @@ def test_a_library_undo_leaves_the_journal_right(dex: DexClient, server: Sandbox
     outcome = undo_run(dex, path, run, sleep=virtual_time.sleep, clock=virtual_time.clock)
     assert (outcome.created, outcome.stopped, server.store.count()) == (2, None, 0)
     assert outcome.result is not None and len(outcome.result.deleted) == 2
-    again = undo_run(dex, path, run, sleep=virtual_time.sleep, clock=virtual_time.clock)  # what was deleted is forgotten: nothing left to delete
-    assert (again.created, again.stopped) == (0, "nothing to delete")
-    assert [r.state for r in list_runs(path)] == ["finished", "finished", "stopped: nothing to delete"]
+    again = undo_run(dex, path, run, sleep=virtual_time.sleep, clock=virtual_time.clock)  # deleted: undone already
+    assert (again.created, again.stopped, again.undone_before) == (0, "undone already", 2)
+    assert [r.state for r in list_runs(path)] == ["finished", "finished", "stopped: undone already"]
 
 
 def test_a_refused_or_failed_undo_still_ends_its_run(dex: DexClient, server: SandboxServer, tmp_path: Path,

@@ -248,12 +248,11 @@ def _runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from importer.journal.runs import list_runs
+    from importer.journal.runs import find_run, list_runs
     from importer.journal.undo import UndoPlan, undo_run
 
-    found = [r for r in list_runs(args.journal) if r.run_id == args.run_id]
-    if not found:
-        raise UsageError(f"no run {args.run_id!r} in the journals; `{PROG} runs` lists them")
+    found = [find_run(list_runs(args.journal), args.run_id)]
+    args.run_id = found[0].run_id
 
     def describe(created: int, plan: UndoPlan) -> None:
         print(f"Run {args.run_id} created {created} contacts: {len(plan.delete_ids)} to delete, "
@@ -270,6 +269,10 @@ def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     with _client(args) as client, _locked(args, client, f"undo of run {args.run_id}"):
         outcome = undo_run(client, found[0].journal, args.run_id, force=args.force, confirm=confirm)
+    if outcome.stopped == "undone already":
+        print(f"Run {args.run_id} was undone already: its {outcome.undone_before} contacts are no longer in Dex",
+              file=out)
+        return ExitCode.OK
     if outcome.stopped == "nothing to delete":
         describe(outcome.created, outcome.plan)
     result = outcome.result

@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("undo", help="delete the contacts one run created (and only those)",
                        description="Delete the contacts that run RUN created, after showing how many and "
                        "asking (or --yes). Contacts edited in Dex since are kept unless --force.")
-    p.add_argument("run_id", metavar="RUN", help="the run's id, as `dex-import runs` shows it")
+    p.add_argument("run_id", metavar="RUN", help="the run's id as `dex-import runs` shows it, a unique "
+                   "prefix of it, or `last` (the newest import)")
     key(p)
     p.add_argument("--journal", metavar="PATH", help="the journal holding the run (default: searched)")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")

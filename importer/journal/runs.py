@@ -16,7 +16,7 @@ from typing import Any
 
 import platformdirs
 
-from importer.errors import InputError
+from importer.errors import InputError, UsageError
 from importer.journal.file import JournalBusy, connect
 from importer.journal.store import Journal
 
@@ -123,3 +123,27 @@ def list_runs(where: str | os.PathLike[str] | None = None) -> list[RunInfo]:
         finally:
             conn.close()
     return sorted(infos, key=lambda r: (r.started_at is None, r.started_at or ""))  # unreadable ones last
+
+
+def find_run(runs: Sequence[RunInfo], wanted: str) -> RunInfo:
+    """Returns the import run named by `wanted`: its id, a prefix of exactly one run's id, or ``last`` (the
+    newest import; runs of undo are never chosen by ``last``). UsageError when none or several match.
+
+    >>> find_run([RunInfo("2026-12-02T09:00:00Z-3f2a", Path("j"), ("a.csv",), "2026-12-02", None, "finished", {})],
+    ...          "2026-12-02T09").run_id
+    '2026-12-02T09:00:00Z-3f2a'
+    """
+    known = [r for r in runs if r.run_id != "-"]
+    if wanted == "last":
+        imports = [r for r in known if r.inputs]  # an undo is a run too, with no inputs
+        if not imports:
+            raise UsageError("no import in the journals yet: nothing to undo")
+        return imports[-1]
+    exact = [r for r in known if r.run_id == wanted]
+    found = exact or [r for r in known if r.run_id.startswith(wanted)]
+    if not found:
+        raise UsageError(f"no run {wanted!r} in the journals; `dex-import runs` lists them")
+    if len(found) > 1:
+        raise UsageError(f"{wanted!r} names {len(found)} runs ({', '.join(r.run_id for r in found[:5])}"
+                         f"{', ...' if len(found) > 5 else ''}): give more of the run id")
+    return found[0]

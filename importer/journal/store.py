@@ -254,6 +254,14 @@ class Journal:
                 "WHERE c.dex_id = ?", (dex_id,)).fetchone()
         return None if row is None else (row[0], row[1])
 
+    def undone_in_run(self, run_id: str) -> int:
+        """Returns how many contacts run `run_id` created that are gone from Dex since (undo deleted them, or
+        a later import found them deleted)."""
+        with self._lock:
+            row = self._conn.execute("SELECT count(*) FROM created WHERE run_id = ? AND deleted_at IS NOT NULL",
+                                     (run_id,)).fetchone()
+        return int(row[0])
+
     def created_in_run(self, run_id: str) -> list[CreatedRecord]:
         """Returns the contacts run `run_id` created and undo has not deleted, in the order they were settled."""
         with self._lock:

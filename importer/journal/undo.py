@@ -155,6 +155,8 @@ class UndoOutcome:
     plan: UndoPlan
     result: UndoResult | None = None
     stopped: str | None = None
+    undone_before: int = 0
+    """How many contacts of the run were gone already before this undo (an earlier undo deleted them)."""
 
 
 def undo_run(client: DexClient, journal: str | os.PathLike[str], run_id: str, *, force: bool = False,
@@ -177,6 +179,10 @@ def undo_run(client: DexClient, journal: str | os.PathLike[str], run_id: str, *,
     with Journal.open(journal, account_id=account_id) as book:
         created = [CreatedContact(c.dex_id, c.created_at, c.updated_at) for c in book.created_in_run(run_id)]
         kept = {"deleted": 0, "kept": len(created)}
+        undone = book.undone_in_run(run_id)
+        if not created and undone:
+            book.finish(kept, stopped="undone already")
+            return UndoOutcome(0, UndoPlan(()), stopped="undone already", undone_before=undone)
         try:
             plan = plan_undo(client, created, force=force, call=call)
             if not plan.delete_ids:
