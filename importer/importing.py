@@ -213,6 +213,8 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
                 continue  # settled already, as it happened
             if isinstance(outcome, Created):
                 missing = (ensured.not_applied(planned.labels) if ensured else []) + run_tag_missing
+                if outcome.without_links:
+                    missing.append(f"its tags and groups (Dex refused them: {outcome.without_links})")
                 if not missing:
                     log.add_contact(planned.records, "created", outcome.dex_id)
                     continue

@@ -79,6 +79,22 @@ def test_a_batch_with_one_invalid_contact_creates_the_others(dex_sandbox: Sandbo
     assert result.stats.splits == 4  # 20 -> 10 -> 5 -> 3 -> 1
 
 
+def test_a_contact_refused_over_its_tags_is_created_without_them_and_says_why(dex_sandbox: SandboxServer,
+                                                                               virtual_time: VirtualTime) -> None:
+    tag = dex_sandbox.store.create_tag("Chess")["id"]
+    items = people(10)
+    for n in (3, 4):  # a link to a tag Dex does not have (deleted since the run listed the tags, say)
+        items[n][1]["tags_contacts"] = [{"tag_id": tag}, {"tag_id": "0b7e2f4c-0000-4000-8000-00000000dead"}]
+    items[5][1]["tags_contacts"] = [{"tag_id": tag}]
+    result = send(dex_sandbox, items, virtual_time, batch_size=10)
+    assert (len(result.created), len(result.failed)) == (10, 0)
+    assert dex_sandbox.store.count() == 10
+    without = {k: o.without_links for k, o in result.created.items() if o.without_links}  # type: ignore[union-attr]
+    assert sorted(without) == [3, 4] and all("tags_contacts" in why for why in without.values())
+    tagged = {c["first_name"] for c in dex_sandbox.store.contacts() if dex_sandbox.store.contact_tags(c["id"])}
+    assert tagged == {"Person0005"}
+
+
 def test_a_bad_key_stops_before_any_contact_is_read_or_sent(dex_sandbox: SandboxServer,
                                                             virtual_time: VirtualTime) -> None:
     read: list[int] = []

@@ -8,7 +8,8 @@
 - a batch that surely created nothing (`SurelyNotCreated`) is sent again after a backoff with jitter;
 - a batch whose outcome is unknown (`OutcomeUnknown`) is never sent again as is: once no other create is in
   flight, its contacts are looked up (`find_created`) and only those not found are sent again;
-- a batch answered 400 is split in halves until each bad contact is alone and `Failed` with Dex's message.
+- a batch answered 400 is split in halves until each bad contact is alone and `Failed` with Dex's message
+  (or, refused over its inline tags or groups, sent once more without them: its `Created` says why).
 
 A journal hooks in through `SendHooks`: `before_send` runs before each request goes out, `settled` when a
 batch's answer has decided some of its keys (the keys it leaves out are surely not created and go out again in
@@ -24,7 +25,7 @@ from collections import deque
 from collections.abc import Callable, Container, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from importer.dex.client import (
     AuthError,
@@ -56,6 +57,7 @@ __all__ = ["Batch", "Created", "Failed", "Outcome", "Progress", "SendHooks", "Se
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
+_LINKS = ("tags_contacts", "groups_contacts")
 
 
 @dataclass
@@ -104,6 +106,7 @@ class _Run(Generic[K]):
         self.read_count = 0
         self.keys: dict[int, K] = {}
         self.contacts: dict[int, Contact] = {}
+        self.unlinked: dict[int, str] = {}  # entries sent again without their links, and Dex's reason
         self.keep_settled = keep_settled
         self.outcomes: dict[int, tuple[K, Outcome]] = {}
         self.rounds: dict[int, int] = {}
@@ -256,7 +259,9 @@ class _Run(Generic[K]):
                 return self._finish()
             return self._split(work, batch, exc)
         self.pacer.answered(slot)
-        self._settle(batch, {i: _created(c) for i, c in zip(batch.keys, created)})
+        with self.cond:
+            without = {i: self.unlinked.pop(i, None) for i in batch.keys}
+        self._settle(batch, {i: Created.from_answer(c, without_links=without[i]) for i, c in zip(batch.keys, created)})
         self._finish()
 
     def _retry(self, work: _Work, batch: Batch[int], exc: SurelyNotCreated, slot: Slot) -> None:
@@ -288,8 +293,15 @@ class _Run(Generic[K]):
 
     def _split(self, work: _Work, batch: Batch[int], exc: Rejected) -> None:
         if len(work.entries) == 1:
-            self._settle(batch, {work.entries[0]: Failed(exc.message)})
-            return self._finish()
+            entry, contact = work.entries[0], self.contacts[work.entries[0]]
+            if entry in self.unlinked or not any(f in contact and f in exc.message for f in _LINKS):
+                self._settle(batch, {entry: Failed(exc.message)})
+                return self._finish()
+            self._settle(batch, {})  # refused over its links: again without them (not in the journal's fingerprint)
+            with self.cond:
+                self.contacts[entry] = {k: v for k, v in contact.items() if k not in _LINKS}
+                self.unlinked[entry] = exc.message
+            return self._finish(requeue=[_Work([entry])])
         self._settle(batch, {})
         half = len(work.entries) // 2
         with self.cond:
@@ -436,10 +448,3 @@ def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batc
     stats = SendStats(c.requests, c.rate_limited, c.retries, c.lookups, c.splits, clock() - started)
     return SendResult(outcomes, stats, stopped)
 
-
-def _created(answer: dict[str, Any]) -> Created:
-    """Returns the outcome of a contact Dex's create answer lists, with the timestamps it gave, if text."""
-    def text(key: str) -> str | None:
-        value = answer.get(key)
-        return value if isinstance(value, str) else None
-    return Created(str(answer["id"]), text("created_at"), text("updated_at"))

@@ -7,10 +7,10 @@ plugs in; `SendResult` is what `importer.send.batches.send_contacts` returns.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from importer.model import Contact
 
@@ -25,6 +25,14 @@ class Created:
     dex_id: str
     created_at: str | None = field(default=None, compare=False)
     updated_at: str | None = field(default=None, compare=False)
+    without_links: str | None = field(default=None, compare=False)
+    """Dex's reason when it refused the contact's inline tags or groups and it was created without them."""
+
+    @classmethod
+    def from_answer(cls, answer: Mapping[str, Any], *, without_links: str | None = None) -> Created:
+        """Returns the outcome of a contact Dex's create answer lists, with the timestamps it gave, if text."""
+        stamps = [v if isinstance(v := answer.get(k), str) else None for k in ("created_at", "updated_at")]
+        return cls(str(answer["id"]), stamps[0], stamps[1], without_links)
 
 
 @dataclass(frozen=True)
