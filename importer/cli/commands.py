@@ -57,6 +57,7 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.limit < 0:
         raise UsageError("--limit must be 0 or more")
     check_writable("--out", args.out)
+    check_writable("--html", args.html)
     client = _client(args, required=False)
     with contextlib.ExitStack() as stack:
         plan = stack.enter_context(make_plan(open_files(args.files, options), merge=not args.no_merge,
@@ -75,6 +76,9 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if client is not None:
             stack.enter_context(client)
         predictions = predict_plan(plan, client, existing=args.existing) if client is not None else None
+        if args.html:
+            write_html(args.html, plan, outcomes=predictions, api_url=client.api_url if client else None,
+                       title="Preview (nothing sent)", sent="nothing was sent")
     summary = plan.summary
     api_url = client.api_url if client is not None else None
     if args.json:
@@ -88,6 +92,8 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(preview_text(summary, predictions=predictions, api_url=api_url), file=out)
         if args.out:
             print(f"\nWrote {summary.contacts} contacts to {args.out}", file=out)
+        if args.html:
+            print(f"Wrote the page to {shell_quote(args.html)}: open it in a browser", file=out)
     return summary.exit_code
 
 
@@ -122,6 +128,7 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         args.limit, args.out = 10, None
         return _preview(args, out, err)
     check_writable("--report", args.report)
+    check_writable("--html", args.html)
     check_writable("--journal", args.journal)
     client = _client(args)
     # The files are read once, into the plan: its counts drive the progress bar's ETA and the question.
@@ -165,12 +172,38 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             for bar in bars:
                 if bar is not None:
                     bar.close()
+        if args.html:
+            write_html(args.html, plan, outcomes=result.records, api_url=client.api_url,
+                       title="Import", sent="the import has run")
+            if not args.quiet:
+                print(f"Wrote the page to {shell_quote(args.html)}: open it in a browser", file=err)
     if args.json:  # written as it is made: a million records' results never sit in one string
         write_json(result.as_dict(lazy=True), out)
     elif not args.quiet:
         print(import_text(result, api_url=client.api_url), file=out)
     result.records.close()
     return result.exit_code
+
+
+def write_html(path: str, plan: Any, *, outcomes: Any, api_url: str | None, title: str, sent: str) -> None:
+    """Returns nothing; writes the HTML page of `plan` to `path`, whole or not at all."""
+    from importer.cli.page import write_page
+    from importer.errors import ImporterError
+    from importer.report.atomic import atomic_text
+
+    try:
+        with atomic_text(path) as handle:
+            write_page(handle, plan, outcomes=outcomes, api_url=api_url, title=title)
+    except OSError as exc:
+        raise ImporterError(f"--html {path}: cannot be written ({exc.strerror or exc}); {sent}, "
+                            "and no file was left") from None
+
+
+def shell_quote(path: str) -> str:
+    """Returns `path` as it can be pasted into a shell (quoted when it holds spaces or other specials)."""
+    import shlex
+
+    return shlex.quote(os.fspath(path))
 
 
 def check_writable(flag: str, value: str | None) -> None:

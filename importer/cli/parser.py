@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE.jsonl", help="write every contact, one JSON object per line")
     p.add_argument("--json", action="store_true", help="print the whole summary as one JSON object")
     p.add_argument("--limit", type=int, default=10, metavar="N", help="contacts shown (default 10)")
+    p.add_argument("--html", metavar="PATH", help="also write a page to read in a browser: every contact in a "
+                   "table that sorts and filters, merges, problems, fields filled, where each column went")
     p.set_defaults(run="preview")
 
     p = sub.add_parser("import", help="create the contacts in Dex, exactly once, with a failure report",
@@ -100,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary on stderr")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--dry-run", action="store_true", help="show what would be sent, send nothing (= preview)")
+    p.add_argument("--html", metavar="PATH", help="also write a page to read in a browser, with what became of "
+                   "every record")
     p.set_defaults(run="import")
 
     p = sub.add_parser("runs", help="list past imports with their counts",
