@@ -44,6 +44,7 @@ from importer.send.outcomes import (
     Batch,
     Created,
     Failed,
+    NotSent,
     Outcome,
     Progress,
     SendHooks,
@@ -53,9 +54,11 @@ from importer.send.retry import patient_read
 
 __all__ = ["STATUSES", "ImportResult", "RecordLog", "RecordResult", "SendOptions", "run_import", "send_plan"]
 
-STATUSES = ("created", "updated", "existing", "skipped", "failed", "unknown")
+STATUSES = ("created", "updated", "existing", "skipped", "failed", "unknown", "not_sent")
 """What becomes of a record: created; updated or existing (already in Dex, from the account or an earlier
-run); skipped (no name, unreadable, hidden member); failed (surely not in Dex); unknown (may be in Dex)."""
+run); skipped (no name, unreadable, hidden member); failed (surely not in Dex); unknown (may be in Dex);
+not_sent (the run stopped first: the next run sends it). A record in flight when the run stopped is unknown,
+and neither it nor a not_sent one goes to the failure report: running the same command again settles both."""
 
 
 @dataclass(frozen=True)
@@ -173,11 +176,13 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
             fail(unused.record, "skipped", unused.message)
     # Only the contacts sent and not yet settled are held (a few batches); each is let go with its outcome.
     pending: dict[int, Planned] = {}
+    reached: set[int] = set()  # the positions items() has decided: the others were never sent if the run stops
     lock = threading.Lock()
     updates = Pickles("dex-import-updates-")  # the records and decision of each contact to fill, on disk
 
     def items() -> Iterator[tuple[int, Contact]]:
         for planned in plan.contacts():
+            reached.add(planned.position)
             decision = decisions.of(planned.position)
             if decision.action == "update" and decision.fill:
                 updates.add(([record_state(r) for r in planned.records], decision))
@@ -203,7 +208,7 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
                 pending[planned.position] = planned
             yield planned.position, body
 
-    def settle(outcomes: dict[int, Outcome]) -> None:
+    def settle(outcomes: dict[int, Outcome], *, ended: bool = False) -> None:
         for key, outcome in outcomes.items():
             with lock:
                 planned = pending.pop(key, None)
@@ -226,8 +231,13 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
                     log.add(record.file, record.line, "created", outcome.dex_id, text, failed=record)
                 continue
             for record in planned.records:
-                if isinstance(outcome, Failed):
+                if isinstance(outcome, NotSent):
+                    log.add(record.file, record.line, "not_sent", message=outcome.message)
+                elif isinstance(outcome, Failed):
                     fail(record, "failed", outcome.message)
+                elif ended:  # in flight when the run stopped: the next run looks it up before sending anything
+                    log.add(record.file, record.line, "unknown", message=f"in flight when the run stopped "
+                            f"({outcome.reason}): run the same command again, it looks it up in Dex first")
                 else:
                     fail(record, "unknown", f"outcome unknown ({outcome.reason}): it may already be in Dex; "
                          "look for it there before importing this row again")
@@ -237,7 +247,12 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
                              on_progress=on_progress, hooks=_Settling(journal.hooks() if journal else None, settle),
                              stop=stop, policy=send.policy, clock=clock, sleep=sleep, now=now, check_key=False,
                              keep_settled=False, created_ids=journal.created_ids() if journal else None)
-        settle(sent.outcomes)  # those the run ended without settling: never sent, or never looked up
+        settle(sent.outcomes, ended=True)  # those the run ended without settling: never sent, or never looked up
+        if sent.stopped:  # the contacts the run never reached: not sent either
+            for planned in plan.contacts():
+                if planned.position not in reached:
+                    for record in planned.records:
+                        log.add(record.file, record.line, "not_sent", message=f"not sent: {sent.stopped}")
         for position in range(len(updates)):
             states, decision = updates.load(position)
             records = tuple(record_from(state) for state in states)

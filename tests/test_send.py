@@ -20,6 +20,7 @@ from importer.send.batches import (
     Batch,
     Created,
     Failed,
+    NotSent,
     Outcome,
     SendHooks,
     SendPolicy,
@@ -289,7 +290,7 @@ def test_the_time_limit_stops_a_run_that_dex_keeps_refusing(dex_sandbox_factory:
     started = virtual_time.clock()
     result = send(server, people(3), virtual_time, policy=SendPolicy(time_limit=60))
     assert result.stopped == "stopped at the time limit of 60 s before every contact was sent"
-    assert set(result.outcomes.values()) == {Failed("not sent: " + result.stopped)}
+    assert set(result.outcomes.values()) == {NotSent("not sent: " + result.stopped)}
     assert server.store.count() == 0
     assert virtual_time.clock() - started < 100  # the Retry-After wait was cut short by the limit
 

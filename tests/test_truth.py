@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from importer.cli.main import main
-from importer.sandbox import SandboxServer
+from importer.dex.client import DexClient
+from importer.sandbox import SandboxServer, VirtualTime
 from tests.conftest import SANDBOX_TEST_KEY
 
 HEADER = "First Name,Last Name,E-mail 1 - Label,E-mail 1 - Value,Organization Name,Organization Title\r\n"
@@ -144,3 +145,49 @@ def test_a_failed_undo_leaves_no_interrupted_run(dex_sandbox: SandboxServer, tmp
     assert code != 0 and "confirm with --yes" in err
     assert dex_sandbox.store.count() == 1
     assert [r["state"] for r in _runs()] == ["finished", "stopped: not confirmed"]
+
+
+def _stopped_import(export: Path, client: DexClient, journal_path: Path, virtual_time: VirtualTime,
+                    *, stop_after: int | None) -> dict:
+    import threading
+
+    from importer.importing import SendOptions, run_import
+    from importer.journal.store import Journal
+
+    stop = threading.Event()
+    settled = [0]
+
+    def progress(p: object) -> None:
+        settled[0] += getattr(p, "newly_settled", 0)
+        if stop_after is not None and settled[0] >= stop_after:
+            stop.set()  # what the first Ctrl-C does
+
+    with Journal.open(journal_path, account_id="sandbox-user") as journal:
+        result = run_import([str(export)], client, send=SendOptions(batch_size=2, concurrency=1),
+                            journal=journal, stop=stop, on_progress=progress, sleep=virtual_time.sleep,
+                            clock=virtual_time.clock)
+    try:
+        return result.as_dict()
+    finally:
+        result.records.close()
+
+
+def test_a_stopped_run_accounts_for_every_record_and_the_rerun_creates_the_rest_once(
+        dex_sandbox: SandboxServer, tmp_path: Path, virtual_time: VirtualTime) -> None:
+    from importer.importing import STATUSES
+
+    export = google(tmp_path / "people.csv", [f"P{i:02d},Example,Work,p{i}@example.com,," for i in range(20)]
+                    + [",,Work,,,Engineer"])  # and one row with no name: skipped
+    journal = tmp_path / "j.sqlite"
+    with DexClient(SANDBOX_TEST_KEY, api_url=dex_sandbox.url) as client:
+        first = _stopped_import(export, client, journal, virtual_time, stop_after=4)
+        assert len(first["records"]) == 21
+        assert sum(first[s] for s in STATUSES) == 21
+        assert Counter(r["status"] for r in first["records"]) == Counter({s: first[s] for s in STATUSES if first[s]})
+        assert first["created"] == dex_sandbox.store.count() and 4 <= first["created"] < 20
+        assert (first["failed"], first["skipped"], first["not_sent"] + first["created"] + first["unknown"]) == (0, 1, 20)
+        assert first["report"] and first["stopped"]  # the report holds only the nameless row
+        again = _stopped_import(export, client, journal, virtual_time, stop_after=None)
+    assert (again["created"], again["existing"], again["not_sent"], again["stopped"]) == (
+        20 - first["created"], first["created"], 0, None)
+    assert names(dex_sandbox) == Counter({f"P{i:02d} Example": 1 for i in range(20)})

@@ -179,7 +179,7 @@ def detection_dict(opened: OpenedFile) -> dict[str, Any]:
 def import_text(result: ImportResult, *, api_url: str) -> str:
     """Returns the summary of an import: created, skipped, failed, unknown, time taken, reports."""
     counts = {s: result.count(s) for s in STATUSES}
-    words = {"existing": "already in Dex", "unknown": "outcome unknown"}
+    words = {"existing": "already in Dex", "unknown": "outcome unknown", "not_sent": "not sent"}
     shown = [f"{words.get(k, k)} {n}" for k, n in counts.items() if n or k in ("created", "failed")]
     merged = counts["created"] - result.contacts_created
     if merged:

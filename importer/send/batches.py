@@ -1,7 +1,6 @@
 """Send contacts to Dex in batches: paced, retried only when surely safe, never blindly created twice.
 
-`send_contacts` takes ``(key, contact)`` pairs and ends each key as `Created(dex_id)`, `Failed(message)` or
-`Unknown(reason)`:
+`send_contacts` takes ``(key, contact)`` pairs; each key ends `Created(dex_id)`, `Failed(message)` or `Unknown(reason)`:
 
 - batches of at most 100, `concurrency` requests in flight, paced by `Pacer` (AIMD: on 429 honour Retry-After
   and slow down, then ramp back up);
@@ -42,6 +41,7 @@ from importer.send.outcomes import (
     Batch,
     Created,
     Failed,
+    NotSent,
     Outcome,
     Progress,
     SendHooks,
@@ -442,7 +442,7 @@ def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batc
     for i in unsettled:
         # its create lost its answer and the run ended before a lookup could tell; or it was never sent
         ended[i] = (run.keys[i], Unknown(f"no answer from Dex, and not looked up: {stopped}")
-                    if i in run.looked_for else Failed(f"not sent: {stopped}"))
+                    if i in run.looked_for else NotSent(f"not sent: {stopped}"))
     outcomes = {key: outcome for _, (key, outcome) in sorted({**run.outcomes, **ended}.items())}
     c = run.counters
     stats = SendStats(c.requests, c.rate_limited, c.retries, c.lookups, c.splits, clock() - started)

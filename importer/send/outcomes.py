@@ -49,6 +49,11 @@ class Failed:
     message: str
 
 
+@dataclass(frozen=True)
+class NotSent(Failed):
+    """The contact was never sent: the run stopped first (surely not in Dex; the next run sends it)."""
+
+
 Outcome = Created | Failed | Unknown
 
 
