@@ -7,12 +7,53 @@ after parsing, so that ``--help`` loads nothing but this module.
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+from typing import Any, NoReturn
 
+from importer import __version__
 from importer.dex.fields import DEFAULT_API_URL
 from importer.exitcodes import ExitCode
 
 PROG = "dex-import"
+
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "": ("dex-import demo", "dex-import preview Connections.csv --html preview.html",
+         "dex-import import Connections.csv contacts.vcf --tag imported"),
+    "preview": ("dex-import preview Connections.csv",
+                "dex-import preview contacts.csv --region US --html preview.html",
+                "dex-import preview my-list.csv --mapping my.yaml --out contacts.jsonl"),
+    "import": ("dex-import import Connections.csv", "dex-import import contacts.csv --region US --tag google-2026",
+               "dex-import import Connections.csv --dry-run --html preview.html"),
+    "runs": ("dex-import runs", "dex-import runs --json"),
+    "undo": ("dex-import runs", "dex-import undo RUN", "dex-import undo RUN --yes --force"),
+    "sandbox": ("dex-import sandbox", "dex-import sandbox --db rehearsal.sqlite --rate-limit 5"),
+    "detect": ("dex-import detect export.csv", "dex-import detect contacts.vcf --json"),
+    "check-mapping": ("dex-import check-mapping my.yaml", "dex-import check-mapping my.yaml --against my-list.csv"),
+    "mapping": ("dex-import mapping init my-list.csv > my.yaml",),
+    "init": ("dex-import mapping init my-list.csv > my.yaml", "dex-import mapping init team.xlsx --sheet Staff"),
+    "demo": ("dex-import demo", "dex-import demo --folder sample_data --region GB"),
+    "formats": ("dex-import formats", "dex-import detect export.csv"),
+}
+"""Two or three examples shown at the end of each command's --help ("" is the top-level one)."""
+
+
+class _Formatter(argparse.HelpFormatter):
+    """HelpFormatter that wraps descriptions but keeps the lines of the examples as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _command(sub: Any, name: str, **options: str) -> argparse.ArgumentParser:
+    """Returns the parser of subcommand `name`, its examples at the end of its help."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, epilog=_examples(name), formatter_class=_Formatter,
+                                                     **options)
+    return parser
+
+
+def _examples(name: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[name])
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,18 +66,21 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """Returns the parser of every subcommand, each with its help text."""
     parser = _Parser(prog=PROG, description="Import contacts from LinkedIn, Google, Outlook, vCard and "
-                     "spreadsheets into Dex, exactly once.")
+                     "spreadsheets into Dex, exactly once.", epilog=_examples(""),
+                     formatter_class=_Formatter)
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--debug", action="store_true",
                         help="on a bug, print the traceback instead of writing a crash file (any position)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
     def merging(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--no-merge", action="store_true",
+        p.add_argument_group("merging").add_argument("--no-merge", action="store_true",
                        help="do not merge records of the same person (same email, LinkedIn handle, or phone "
                             "and name) into one contact")
 
-    def reading(p: argparse.ArgumentParser) -> None:
+    def reading(parser: argparse.ArgumentParser) -> None:
+        p = parser.add_argument_group("reading the files")
         p.add_argument("--format", dest="fmt", metavar="NAME",
                        help="read the files as this format instead of detecting it (see `formats`)")
         p.add_argument("--mapping", metavar="FILE.yaml", help="read the files with this mapping")
@@ -46,20 +90,22 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--encoding", metavar="CODEC", help="text encoding (default: detected)")
         p.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected)")
 
-    def key(p: argparse.ArgumentParser) -> None:
+    def key(parser: argparse.ArgumentParser) -> None:
+        p = parser.add_argument_group("Dex account")
         p.add_argument("--token", metavar="KEY", help="Dex API key (default: $DEX_API_KEY)")
         p.add_argument("--api-url", metavar="URL", help=f"Dex API base (default: $DEX_API_URL or {DEFAULT_API_URL})")
 
     def account(p: argparse.ArgumentParser, *, required: bool) -> None:
         key(p)
-        p.add_argument("--existing", choices=("skip", "update", "create"), default="skip",
+        p.add_argument_group("contacts already in Dex").add_argument("--existing", choices=("skip", "update", "create"), default="skip",
                        help="contacts already in Dex (same email, LinkedIn handle, or name and company): "
                             "skip them (default), fill only their empty fields (update), or create anyway")
         if not required:
             p.set_defaults(key_optional=True)
 
-    def sending(p: argparse.ArgumentParser) -> None:
-        account(p, required=True)
+    def sending(parser: argparse.ArgumentParser) -> None:
+        account(parser, required=True)
+        p = parser.add_argument_group("sending")
         p.add_argument("--batch-size", type=int, default=100, metavar="N", help="contacts per request, 1-100")
         p.add_argument("--concurrency", type=int, default=4, metavar="N", help="requests in flight (default 4)")
         p.add_argument("--initial-rate", type=float, default=1.0, metavar="R",
@@ -74,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--fresh", action="store_true",
                        help="start the journal over: forget what earlier runs of this import created")
 
-    p = sub.add_parser("preview", help="show what an import would create, without sending anything",
+    p = _command(sub, "preview", help="show what an import would create, without sending anything",
                        description="Read the files exactly as the import would and show the contacts, "
                        "counts, per-field fill counts and warnings. Nothing is sent.")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -88,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "table that sorts and filters, merges, problems, fields filled, where each column went")
     p.set_defaults(run="preview")
 
-    p = sub.add_parser("import", help="create the contacts in Dex, exactly once, with a failure report",
+    p = _command(sub, "import", help="create the contacts in Dex, exactly once, with a failure report",
                        description="Send the contacts that `preview` shows to Dex's create call, in "
                        "batches, and say what happened to every record. Failed rows go to a report you can "
                        "fix and import again.")
@@ -106,13 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
                    "every record")
     p.set_defaults(run="import")
 
-    p = sub.add_parser("runs", help="list past imports with their counts",
+    p = _command(sub, "runs", help="list past imports with their counts",
                        description="List the runs recorded in the journals (or in the journal given).")
     p.add_argument("--journal", metavar="PATH", help="a journal file or folder (default: your data folder)")
     p.add_argument("--json", action="store_true", help="print the runs as a JSON list")
     p.set_defaults(run="runs")
 
-    p = sub.add_parser("undo", help="delete the contacts one run created (and only those)",
+    p = _command(sub, "undo", help="delete the contacts one run created (and only those)",
                        description="Delete the contacts that run RUN created, after showing how many and "
                        "asking (or --yes). Contacts edited in Dex since are kept unless --force.")
     p.add_argument("run_id", metavar="RUN", help="the run's id as `dex-import runs` shows it, a unique "
@@ -123,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="delete contacts edited since the import too")
     p.set_defaults(run="undo")
 
-    p = sub.add_parser("sandbox", help="run a local Dex-compatible server to rehearse an import",
+    p = _command(sub, "sandbox", help="run a local Dex-compatible server to rehearse an import",
                        description="Serve a Dex-compatible API on 127.0.0.1 (contacts kept in SQLite) until "
                        "Ctrl-C. Point the importer at it with --api-url and --token.")
     p.add_argument("--port", type=int, default=None, metavar="N", help="port (default 8765; 0 picks one)")
@@ -141,25 +187,25 @@ def build_parser() -> argparse.ArgumentParser:
                    "(bare or wrapped objects, paged tag lists, the create answer saying \"error\": true)")
     p.set_defaults(run="sandbox")
 
-    p = sub.add_parser("detect", help="say which export a file is, which mapping reads it, and why",
+    p = _command(sub, "detect", help="say which export a file is, which mapping reads it, and why",
                        description="Detect the format, encoding, delimiter and mapping of each file.")
     p.add_argument("files", nargs="+", metavar="FILE")
     reading(p)
     p.add_argument("--json", action="store_true", help="print one JSON object per file, in a list")
     p.set_defaults(run="detect")
 
-    p = sub.add_parser("check-mapping", help="validate a mapping file and list every problem",
+    p = _command(sub, "check-mapping", help="validate a mapping file and list every problem",
                        description="Validate a YAML mapping; with --against, also check its columns "
                        "against a data file's header.")
     p.add_argument("mapping", metavar="FILE.yaml")
     p.add_argument("--against", metavar="DATA", help="a data file whose columns the mapping should name")
     p.set_defaults(run="check_mapping")
 
-    p = sub.add_parser("mapping", help="write mappings: `mapping init FILE`",
+    p = _command(sub, "mapping", help="write mappings: `mapping init FILE`",
                        description="Commands that write mappings.")
     msub = p.add_subparsers(dest="mapping_command", metavar="SUBCOMMAND", parser_class=_Parser)
     msub.required = True
-    mi = msub.add_parser("init", help="print a starting mapping for a CSV, matching its columns by name",
+    mi = _command(msub, "init", help="print a starting mapping for a CSV, matching its columns by name",
                          description="Print a YAML mapping for FILE whose columns are matched to Dex "
                          "fields by name; save it, edit it, and use it with --mapping.")
     mi.add_argument("file", metavar="FILE")
@@ -167,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     mi.add_argument("--sheet", metavar="NAME", help="sheet of an .xlsx workbook")
     mi.set_defaults(run="mapping_init")
 
-    p = sub.add_parser("demo", help="import sample_data/ into a local Dex sandbox: no Dex account needed",
+    p = _command(sub, "demo", help="import sample_data/ into a local Dex sandbox: no Dex account needed",
                        description="Start a Dex sandbox on 127.0.0.1, import every export in sample_data/ "
                        "into it (a NAME.mapping.yaml beside an export is its mapping), and show the result.")
     p.add_argument("--folder", metavar="DIR", help="the sample folder (default: ./sample_data)")
@@ -175,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="country for phone numbers without +country code (default US)")
     p.set_defaults(run="demo")
 
-    p = sub.add_parser("formats", help="list the built-in formats and their mappings",
+    p = _command(sub, "formats", help="list the built-in formats and their mappings",
                        description="List the built-in formats.")
     p.set_defaults(run="formats")
     return parser

@@ -6,6 +6,7 @@ Pure functions from results to strings; only cli.py writes them anywhere.
 from __future__ import annotations
 
 import os
+import shlex
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -204,7 +205,7 @@ def import_text(result: ImportResult, *, api_url: str) -> str:
         if path.endswith(".csv") and path[: -len(".csv")] in cards:
             out.append(f"  why each card failed: {path}")
         else:
-            out.append(f"Failure report: {path} (fix it, then run: dex-import import {path})")
+            out.append(f"Failure report: {path} (fix it, then run: dex-import import {shlex.quote(path)})")
     return "\n".join(out)
 
 
