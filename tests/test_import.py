@@ -265,3 +265,32 @@ def test_tags_and_groups_failing_cost_no_contact(dex_sandbox_factory: Start, tmp
     code, text, err = cli("import", str(export), "--api-url", server.url, "--token", SANDBOX_TEST_KEY,
                           "--labels-as", labels_as, "--quiet")
     assert server.store.count() == 12  # the rerun creates nothing again
+
+
+class _GhostChess(DexClient):
+    """A client that lists a tag "Chess" Dex does not have (deleted since it was listed, say)."""
+
+    def tags(self) -> list[dict[str, object]]:  # type: ignore[override]
+        """Return Dex's tags and a "Chess" whose id Dex does not know."""
+        return [*super().tags(), {"id": "0b7e2f4c-0000-4000-8000-00000000dead", "name": "Chess"}]
+
+
+def test_a_tag_dex_does_not_know_costs_no_contact(dex_sandbox: SandboxServer, tmp_path: Path,
+                                                  virtual_time: VirtualTime) -> None:
+    export = google_export(tmp_path / "contacts.csv", 6)  # Person000 and Person003 carry "Chess"
+    with _GhostChess(dex_sandbox.api_key, api_url=dex_sandbox.url, timeout=10) as client:
+        result = run_import([str(export)], client, send=SendOptions(report=str(tmp_path / "failed.csv")),
+                            clock=virtual_time.clock, sleep=virtual_time.sleep)
+    assert Counter(c["first_name"] for c in dex_sandbox.store.contacts()) == Counter(f"Person{n:03d}" for n in range(6))
+    assert (result.count("created"), result.count("failed"), result.incomplete) == (6, 0, 2)
+    assert result.exit_code == 1
+    messages = {r.line: r.message for r in result.records}
+    incomplete = {line for line, m in messages.items() if m}
+    assert incomplete == {2, 5}  # lines of Person000 and Person003 (line 1 is the header)
+    assert all("created without its tags and groups" in messages[line] and "tags_contacts" in messages[line]
+               for line in incomplete)
+    names = {t["id"]: t["name"] for t in dex_sandbox.store.tags()}
+    for contact in dex_sandbox.store.contacts():
+        tags = {names[t] for t in dex_sandbox.store.contact_tags(contact["id"])}
+        n = int(contact["first_name"][-3:])
+        assert tags == (set() if n % 3 == 0 else {("Chess", "Choir", "Cycling")[n % 3], "Friends"})
