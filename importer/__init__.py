@@ -9,21 +9,60 @@ Everything the command line does is a library call::
 
 Data flows one way: readers (file -> records with file:line) -> mapping (YAML -> contact fields) ->
 normalize (phones, emails, names, dates, handles) -> plan -> batch -> client -> report; cli.py on top.
+
+`import importer` loads nothing heavy: each public name is imported from its module the first time it is
+used (module ``__getattr__``), so ``dex-import --help`` never pays for openpyxl, httpx or YAML.
 """
 
-from importer.errors import ImporterError, InputError, MappingError, UsageError
-from importer.exitcodes import ExitCode
-from importer.mapping.apply import Mapped
-from importer.mapping.load import builtin_mappings, get_mapping, load_mapping_file
-from importer.model import Contact, Notice, Record
-from importer.plan.inputs import OpenedFile, ReadOptions, map_records, open_file
-from importer.plan.summary import Summary
-from importer.preview import preview
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# public name -> the module that defines it
+_WHERE: dict[str, str] = {
+    "Contact": "importer.model", "Notice": "importer.model", "Record": "importer.model",
+    "ExitCode": "importer.exitcodes",
+    "ImporterError": "importer.errors", "InputError": "importer.errors", "MappingError": "importer.errors",
+    "UsageError": "importer.errors",
+    "Mapped": "importer.mapping.apply",
+    "builtin_mappings": "importer.mapping.load", "get_mapping": "importer.mapping.load",
+    "load_mapping_file": "importer.mapping.load",
+    "OpenedFile": "importer.plan.inputs", "ReadOptions": "importer.plan.inputs",
+    "map_records": "importer.plan.inputs", "open_file": "importer.plan.inputs",
+    "Summary": "importer.plan.summary",
+    "preview": "importer.preview",
+}
 
 __all__ = [
     "Contact", "ExitCode", "ImporterError", "InputError", "Mapped", "MappingError", "Notice", "OpenedFile",
     "ReadOptions", "Record", "Summary", "UsageError", "builtin_mappings", "get_mapping", "load_mapping_file",
     "map_records", "open_file", "preview",
 ]
+
+if TYPE_CHECKING:
+    from importer.errors import ImporterError, InputError, MappingError, UsageError
+    from importer.exitcodes import ExitCode
+    from importer.mapping.apply import Mapped
+    from importer.mapping.load import builtin_mappings, get_mapping, load_mapping_file
+    from importer.model import Contact, Notice, Record
+    from importer.plan.inputs import OpenedFile, ReadOptions, map_records, open_file
+    from importer.plan.summary import Summary
+    from importer.preview import preview
+
+
+def __getattr__(name: str) -> Any:
+    """Returns the public object `name`, importing its module on first use."""
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'importer' has no attribute {name!r}")
+    value = getattr(importlib.import_module(where), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """Returns the module's names, the lazily imported public ones included."""
+    return sorted(set(globals()) | set(_WHERE))

@@ -28,9 +28,10 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import httpx
+if TYPE_CHECKING:  # httpx is imported when Dex is first called, not when this module is
+    import httpx
 
 from importer.dex.answers import (
     Call,
@@ -109,6 +110,8 @@ class DexClient:
 
     def __init__(self, api_key: str, *, api_url: str = DEFAULT_API_URL,
                  transport: httpx.BaseTransport | None = None, timeout: float = 60.0) -> None:
+        import httpx
+
         try:
             url = httpx.URL(api_url)
             if url.port is not None and not 0 < url.port <= 65535:
@@ -162,6 +165,8 @@ class DexClient:
         """Return the ``data`` of Dex's answer to one request with where it came from, or raise the DexError
         that classifies it. With `wrong_flag_ok`, a 2xx that says ``"error": true`` is returned too (the
         caller decides from the data: the seed's create answer carries the created contacts that way)."""
+        import httpx
+
         try:
             response = self._http.request(method, path.lstrip("/"), json=json, params=params)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:

@@ -22,7 +22,6 @@ from importer.model import Notice, Record
 from importer.readers.csvfile import TableInfo, inspect_csv, read_csv
 from importer.readers.source import InputFile, open_input
 from importer.readers.vcard import CardFailure, read_vcard
-from importer.readers.xlsx import inspect_xlsx, read_xlsx
 from importer.report.failures import (
     MAPPING_COLUMN,
     REPORT_COLUMNS,
@@ -70,6 +69,9 @@ def open_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()
     given: Mapping | None = get_mapping(options.mapping) if options.mapping else None
     read = given.read if given else None
     if source.kind == "xlsx":
+        # openpyxl (and numpy) are loaded only for a workbook
+        from importer.readers.xlsx import inspect_xlsx
+
         info = inspect_xlsx(source, sheet=options.sheet or (read.sheet if read else None),
                             has_header=read.header if read else True,
                             columns=read.columns if read else None)
@@ -117,6 +119,8 @@ def map_records(opened: OpenedFile, *, region: str | None = None) -> Iterator[Ma
         return
     records: Iterator[Record]
     if opened.input.kind == "xlsx":
+        from importer.readers.xlsx import read_xlsx
+
         records = read_xlsx(opened.input, opened.info)  # type: ignore[arg-type]
     else:
         records = read_csv(opened.input, opened.info)  # type: ignore[arg-type]
@@ -161,7 +165,9 @@ def _map_vcard(opened: OpenedFile, *, region: str | None) -> Iterator[Mapped]:
 
 def _report_mapping(source: InputFile, info: TableInfo) -> str | None:
     """Returns the mapping a failure report names in its first row, or None when it names none."""
-    read = read_xlsx if source.kind == "xlsx" else read_csv
+    read = read_csv
+    if source.kind == "xlsx":
+        from importer.readers.xlsx import read_xlsx as read
     with closing(read(source, info)) as records:
         first = next(records, None)
     return restore(first.values.get(MAPPING_COLUMN, "")).strip() or None if first else None
