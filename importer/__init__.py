@@ -17,6 +17,8 @@ used (module ``__getattr__``), so ``dex-import --help`` never pays for openpyxl,
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -28,29 +30,48 @@ _WHERE: dict[str, str] = {
     "ImporterError": "importer.errors", "InputError": "importer.errors", "MappingError": "importer.errors",
     "UsageError": "importer.errors",
     "Mapped": "importer.mapping.apply",
-    "builtin_mappings": "importer.mapping.load", "get_mapping": "importer.mapping.load",
+    "get_mapping": "importer.mapping.load",
     "load_mapping_file": "importer.mapping.load",
     "OpenedFile": "importer.plan.inputs", "ReadOptions": "importer.plan.inputs",
     "map_records": "importer.plan.inputs", "open_file": "importer.plan.inputs",
     "Summary": "importer.plan.summary",
     "preview": "importer.preview",
+    "run_import": "importer.importing", "ImportResult": "importer.importing", "SendOptions": "importer.importing",
+    "DexClient": "importer.dex.client",
 }
 
+# `builtin_mappings` is not among them: importer.builtin_mappings is the data package of the YAML mappings,
+# and once imported its name on this module would hide a function of the same name
 __all__ = [
-    "Contact", "ExitCode", "ImporterError", "InputError", "Mapped", "MappingError", "Notice", "OpenedFile",
-    "ReadOptions", "Record", "Summary", "UsageError", "builtin_mappings", "get_mapping", "load_mapping_file",
-    "map_records", "open_file", "preview",
+    "Contact", "DexClient", "ExitCode", "ImportResult", "ImporterError", "InputError", "Mapped", "MappingError",
+    "Notice", "OpenedFile", "ReadOptions", "Record", "SendOptions", "Summary", "UsageError", "get_mapping",
+    "load_mapping_file", "map_records", "open_file", "preview", "run_import",
 ]
 
 if TYPE_CHECKING:
+    from importer.dex.client import DexClient
     from importer.errors import ImporterError, InputError, MappingError, UsageError
     from importer.exitcodes import ExitCode
+    from importer.importing import ImportResult, SendOptions, run_import
     from importer.mapping.apply import Mapped
-    from importer.mapping.load import builtin_mappings, get_mapping, load_mapping_file
+    from importer.mapping.load import get_mapping, load_mapping_file
     from importer.model import Contact, Notice, Record
     from importer.plan.inputs import OpenedFile, ReadOptions, map_records, open_file
     from importer.plan.summary import Summary
     from importer.preview import preview
+
+
+class _Face(types.ModuleType):
+    """The package's module type: a submodule named like a public function (``importer.preview``) is not
+    allowed to hide the function when the import system binds the submodule on the package."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _WHERE and isinstance(value, types.ModuleType):
+            return  # the submodule stays reachable as sys.modules["importer.<name>"]
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Face
 
 
 def __getattr__(name: str) -> Any:
