@@ -62,11 +62,7 @@ def _decide(candidates: list[dict[str, Any]], since: datetime, exclude: Containe
         return Unknown(f"a contact with {what} exists, and Dex did not say when it was created")
     if len(fresh) > 1:
         return Unknown(f"{len(fresh)} contacts with {what} were created since the batch was sent")
-    if not fresh:
-        return None
-    row = fresh[0]
-    return Created(str(row["id"]), *(v if isinstance(v := row.get(k), str) else None
-                                     for k in ("created_at", "updated_at")))
+    return Created.from_answer(fresh[0]) if fresh else None
 
 
 def find_created(contacts: Sequence[Contact], client: DexClient, *, since: datetime,
