@@ -160,7 +160,8 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 bars[0].update(p.newly_settled)
 
         try:
-            with client, _locked(args, client, "import"), _journal(args, client) as journal:
+            with client, _locked(args, client, account := _account_id(args, client), "import"), \
+                    _journal(args, account) as journal:
                 if journal.archived and not args.quiet:
                     print(f"Started the journal over; the old one is kept at {journal.archived}", file=err)
                 sending = SendOptions(args.batch_size, args.concurrency, args.report,
@@ -253,19 +254,20 @@ def _account_id(args: argparse.Namespace, client: Any, *, sleep: Callable[[float
     return value
 
 
-def _locked(args: argparse.Namespace, client: Any, what: str) -> Any:
-    """Returns the lock of the Dex account `client` reaches, held by this `what` (AccountBusy if taken)."""
+def _locked(args: argparse.Namespace, client: Any, account_id: str, what: str) -> Any:
+    """Returns the lock of the Dex account `account_id` at `client`'s URL, held by this `what` (AccountBusy if
+    taken)."""
     from importer.journal.account_lock import account_lock
 
-    return account_lock(client.api_url, _account_id(args, client), what=f"{what}: {' '.join(args.files)}"
+    return account_lock(client.api_url, account_id, what=f"{what}: {' '.join(args.files)}"
                         if what == "import" else what)
 
 
-def _journal(args: argparse.Namespace, client: Any) -> Any:
+def _journal(args: argparse.Namespace, account_id: str) -> Any:
     """Returns the journal of this import: --journal, or the default one for the account and the inputs."""
     from importer.journal.runs import open_import_journal
 
-    return open_import_journal(_account_id(args, client), args.files, path=args.journal, fresh=args.fresh)
+    return open_import_journal(account_id, args.files, path=args.journal, fresh=args.fresh)
 
 
 def _runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -284,8 +286,8 @@ def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from importer.journal.runs import find_run, list_runs
     from importer.journal.undo import UndoPlan, undo_run
 
-    found = [find_run(list_runs(args.journal), args.run_id)]
-    args.run_id = found[0].run_id
+    run = find_run(list_runs(args.journal), args.run_id)
+    args.run_id = run.run_id
 
     def describe(created: int, plan: UndoPlan) -> None:
         print(f"Run {args.run_id} created {created} contacts: {len(plan.delete_ids)} to delete, "
@@ -300,8 +302,9 @@ def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError("undo deletes contacts: confirm with --yes (no terminal to ask on)")
         return input(f"Delete {len(plan.delete_ids)} contacts from Dex? [y/N] ").strip().lower() in ("y", "yes")
 
-    with _client(args) as client, _locked(args, client, f"undo of run {args.run_id}"):
-        outcome = undo_run(client, found[0].journal, args.run_id, force=args.force, confirm=confirm)
+    with _client(args) as client, \
+            _locked(args, client, account := _account_id(args, client), f"undo of run {args.run_id}"):
+        outcome = undo_run(client, run.journal, args.run_id, force=args.force, confirm=confirm, account_id=account)
     if outcome.stopped == "undone already":
         print(f"Run {args.run_id} was undone already: its {outcome.undone_before} contacts are no longer in Dex",
               file=out)

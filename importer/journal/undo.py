@@ -162,8 +162,10 @@ class UndoOutcome:
 def undo_run(client: DexClient, journal: str | os.PathLike[str], run_id: str, *, force: bool = False,
              confirm: Callable[[int, UndoPlan], bool] = lambda created, plan: True,
              call: Call | None = None, sleep: Callable[[float], None] = time.sleep,
-             clock: Callable[[], float] = time.monotonic) -> UndoOutcome:
+             clock: Callable[[], float] = time.monotonic, account_id: str | None = None) -> UndoOutcome:
     """Returns the outcome of undoing run `run_id` of the journal file `journal`, the journal kept right.
+
+    `account_id` is the id GET /users/me gave, when the caller has read (and checked) it already.
 
     The undo is itself a run of the journal: it ends "finished" whatever happens (nothing to delete, `confirm`
     said no or raised, a delete failed), so `runs` never shows an undo as interrupted; the contacts Dex
@@ -175,7 +177,8 @@ def undo_run(client: DexClient, journal: str | os.PathLike[str], run_id: str, *,
     the deletes go through it too.
     """
     call = call or patient_read(sleep, clock=clock)
-    account_id = str(call(client.me).get("id", ""))
+    if account_id is None:
+        account_id = str(call(client.me).get("id", ""))
     with Journal.open(journal, account_id=account_id) as book:
         created = [CreatedContact(c.dex_id, c.created_at, c.updated_at) for c in book.created_in_run(run_id)]
         kept = {"deleted": 0, "kept": len(created)}
