@@ -14,7 +14,7 @@ import pytest
 
 from importer.dex.client import DexClient
 from importer.sandbox import Faults, SandboxServer, VirtualTime, serve
-from tests.helpers import Ticker
+from tests.helpers import NOW, Ticker
 
 SANDBOX_TEST_KEY = "dex_test_4f1c9a7e2b"
 
@@ -29,6 +29,12 @@ def sandbox_key() -> str:
 def virtual_time() -> VirtualTime:
     """Return a fresh virtual clock and sleep."""
     return VirtualTime()
+
+
+@pytest.fixture(autouse=True)
+def _cli_in_virtual_time(virtual_time: VirtualTime) -> None:
+    """Hands each test's virtual time to tests.helpers.run_cli: the same clock as the test's sandboxes."""
+    NOW.time = virtual_time
 
 
 @pytest.fixture

@@ -1,9 +1,17 @@
-"""Small builders shared by the tests: expected contact entries, and a clock for the sandbox."""
+"""Small builders shared by the tests: expected contact entries, a clock for the sandbox, and `run_cli`.
+
+`run_cli` runs `dex-import` in this process with the test's virtual time (the `virtual_time` fixture, which
+the sandbox fixtures share; tests/conftest.py hands it over before each test), so a command's backoff, pacing
+and Retry-After waits move a virtual clock instead of sleeping.
+"""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from importer.sandbox import VirtualTime
 
 
 def email(address: str, label: str | None, ranking: int) -> dict[str, Any]:
@@ -38,3 +46,21 @@ class Ticker:
     def __call__(self) -> datetime:
         self.at += timedelta(seconds=1)
         return self.at
+
+
+class _Now:
+    """The virtual time of the test running now (set by tests/conftest.py for each test)."""
+
+    time: VirtualTime = VirtualTime()
+
+
+NOW = _Now()
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """Returns (exit code, stdout, stderr) of one in-process `dex-import` run in the test's virtual time."""
+    from importer.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err, sleep=NOW.time.sleep, clock=NOW.time.clock)
+    return code, out.getvalue(), err.getvalue()

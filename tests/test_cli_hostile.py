@@ -4,7 +4,6 @@ refused before anything is sent."""
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -12,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from importer.cli.main import main
 from importer.cli.safety import find_secrets, one_line
 from importer.dex.client import DexClient, SurelyNotCreated
 from importer.errors import ImporterError
-from importer.sandbox import SandboxServer
+from importer.sandbox import SandboxServer, VirtualTime
 from tests.conftest import SANDBOX_TEST_KEY
+from tests.helpers import run_cli
 
 Start = Callable[..., SandboxServer]
 KEY = "dex_live_9f8e7d6c5b4a3210"
@@ -25,9 +24,7 @@ HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\r
 
 
 def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(*argv)
 
 
 def export(tmp_path: Path, count: int = 3) -> Path:
@@ -202,7 +199,13 @@ def test_a_503_on_users_me_is_retried() -> None:
     slept: list[float] = []
     busy = SurelyNotCreated("busy", method="GET", path="/users/me", status_code=503)
     client = _Me(busy, {"id": "user-1"})
-    assert _account_id(Namespace(token=KEY), client, sleep=slept.append) == "user-1"
+    clock = VirtualTime()
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.sleep(seconds)
+
+    assert _account_id(Namespace(token=KEY, sleep=sleep, clock=clock.clock), client) == "user-1"
     assert client.answers == [] and slept
 
 
@@ -213,7 +216,8 @@ def test_an_account_id_that_is_not_an_id_is_never_stored(account: object) -> Non
     from importer.cli.commands import _account_id
 
     with pytest.raises(ImporterError, match="without a usable account id"):
-        _account_id(Namespace(token=KEY), _Me({"id": account}), sleep=lambda s: None)
+        idle = VirtualTime()
+        _account_id(Namespace(token=KEY, sleep=idle.sleep, clock=idle.clock), _Me({"id": account}))
 
 
 def test_a_server_answering_the_key_as_account_id_gets_nothing_written(

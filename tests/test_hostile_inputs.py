@@ -12,22 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from importer.cli.main import main
 from importer.errors import InputError, MappingError
 from importer.mapping.load import load_mapping_file, parse_mapping
 from importer.plan.inputs import ReadOptions, map_records, open_file
 from importer.readers.csvfile import column_names
 from importer.readers.source import ZipLimits, open_input
 from importer.readers.vcard import read_vcard
+from tests.helpers import run_cli
 
 HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\r\n"
 ROW = "Ada,Example,https://www.linkedin.com/in/ada-example,ada@example.com,Co,Eng,05 Jan 2026\r\n"
 
 
 def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(*argv)
 
 
 def zipped(path: Path, member: str, data: bytes) -> Path:

@@ -5,7 +5,6 @@ Dex's own text printed with its control characters escaped."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 from pathlib import Path
@@ -14,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 
-from importer.cli.main import main
 from importer.dex.client import DexClient, Rejected
 from importer.model import Record
 from importer.report.failures import (
@@ -26,14 +24,13 @@ from importer.report.failures import (
 from importer.report.records import FailedRecord
 from importer.sandbox import SandboxServer
 from tests.conftest import SANDBOX_TEST_KEY
+from tests.helpers import run_cli
 
 HEADER = "First Name,Last Name,E-mail 1 - Label,E-mail 1 - Value\r\n"
 
 
 def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(*argv)
 
 
 def export(tmp_path: Path, good: int, nameless: int) -> Path:

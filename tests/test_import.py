@@ -4,7 +4,6 @@ stopping everything, failure reports that re-import after fixing, formula cells 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import logging
 from collections import Counter
@@ -13,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from importer.cli.main import main
 from importer.dex.client import DexClient
 from importer.importing import ImportResult, SendOptions, run_import
 from importer.plan.inputs import ReadOptions
@@ -21,6 +19,7 @@ from importer.report.failures import ERROR_COLUMN, LINE_COLUMN, MAPPING_COLUMN
 from importer.sandbox import SHAPES, Faults, SandboxServer, VirtualTime
 from importer.send.outcomes import SendPolicy
 from tests.conftest import SANDBOX_TEST_KEY
+from tests.helpers import run_cli
 
 Start = Callable[..., SandboxServer]
 LINKEDIN_HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\r\n"
@@ -53,9 +52,7 @@ def run(server: SandboxServer, paths: list, vt: VirtualTime, **send: object) -> 
 
 
 def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+    return run_cli(*argv)
 
 
 def test_every_contact_created_exactly_once_under_503s_429s_and_drops(

@@ -17,15 +17,14 @@ from importer.cli.main import main
 from importer.dex.client import DexClient
 from importer.sandbox import SandboxServer, VirtualTime
 from tests.conftest import SANDBOX_TEST_KEY
+from tests.helpers import run_cli
 
 HEADER = "First Name,Last Name,E-mail 1 - Label,E-mail 1 - Value,Organization Name,Organization Title\r\n"
 
 
 def cli(*argv: str) -> tuple[int, dict, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    text = out.getvalue()
-    return code, (json.loads(text) if text.startswith("{") else {"text": text}), err.getvalue()
+    code, text, err = run_cli(*argv)
+    return code, (json.loads(text) if text.startswith("{") else {"text": text}), err
 
 
 def google(path: Path, rows: list[str]) -> Path:

@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import sys
-import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -75,7 +74,7 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                     "nothing was sent, and no file was left") from None
         if client is not None:
             stack.enter_context(client)
-        predictions = predict_plan(plan, client, existing=args.existing) if client is not None else None
+        predictions = predict_plan(plan, client, existing=args.existing, sleep=args.sleep) if client is not None else None
         if args.html:
             write_html(args.html, plan, outcomes=predictions, api_url=client.api_url if client else None,
                        title="Preview (nothing sent)", sent="nothing was sent")
@@ -168,7 +167,8 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                       SendPolicy(initial_rate=args.initial_rate))
                 result = send_plan(plan, client, send=sending,
                                    existing=args.existing, labels_as=args.labels_as, tag=args.tag,
-                                   journal=journal, on_phase=phase, on_progress=progress)
+                                   journal=journal, on_phase=phase, on_progress=progress,
+                                   clock=args.clock, sleep=args.sleep)
         finally:
             for bar in bars:
                 if bar is not None:
@@ -228,7 +228,7 @@ def check_writable(flag: str, value: str | None) -> None:
         raise UsageError(f"{flag} {value}: the file cannot be written; choose another path")
 
 
-def _account_id(args: argparse.Namespace, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> str:
+def _account_id(args: argparse.Namespace, client: Any) -> str:
     """Returns the Dex account id GET /users/me gives; ImporterError when it is not shaped like an id.
 
     The id names the journal and is written in it: a server that answered with the key, a path or a
@@ -242,7 +242,7 @@ def _account_id(args: argparse.Namespace, client: Any, *, sleep: Callable[[float
         return str(cached)
     from importer.send.retry import patient_read
 
-    value = patient_read(sleep)(client.me).get("id", "")  # a read: one 503 must not abort the run
+    value = patient_read(args.sleep, clock=args.clock)(client.me).get("id", "")  # a read: one 503 must not abort the run
     key = args.token or os.environ.get("DEX_API_KEY", "")
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
@@ -304,7 +304,8 @@ def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     with _client(args) as client, \
             _locked(args, client, account := _account_id(args, client), f"undo of run {args.run_id}"):
-        outcome = undo_run(client, run.journal, args.run_id, force=args.force, confirm=confirm, account_id=account)
+        outcome = undo_run(client, run.journal, args.run_id, force=args.force, confirm=confirm, account_id=account,
+                             sleep=args.sleep, clock=args.clock)
     if outcome.stopped == "undone already":
         print(f"Run {args.run_id} was undone already: its {outcome.undone_before} contacts are no longer in Dex",
               file=out)

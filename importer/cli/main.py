@@ -12,6 +12,7 @@ import contextlib
 import io
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from typing import TextIO
@@ -22,9 +23,13 @@ from importer.errors import ImporterError, UsageError
 from importer.exitcodes import ExitCode
 
 
-def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
-    """Runs the command line and returns its exit code (see importer.exitcodes)."""
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None,
+         sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> int:
+    """Runs the command line and returns its exit code (see importer.exitcodes).
+
+    `sleep` and `clock` are what every wait (pacing, backoff, Retry-After) and every timing of the command uses:
+    tests hand in a virtual clock shared with the sandbox, so that retries and rate limits cost no real time.
+    """
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -44,6 +49,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
         err.write(secrets.scrub(usage.getvalue()))
         return int(exc.code or 0)
     err.write(secrets.scrub(usage.getvalue()))
+    args.sleep, args.clock = sleep, clock
     from importer.cli.commands import COMMANDS
 
     def say(message: str) -> None:

@@ -140,7 +140,8 @@ def find_run(runs: Sequence[RunInfo], wanted: str) -> RunInfo:
             raise UsageError("no import in the journals yet: nothing to undo")
         return imports[-1]
     exact = [r for r in known if r.run_id == wanted]
-    found = exact or [r for r in known if r.run_id.startswith(wanted)]
+    # a prefix names an import: the undo runs started in the same second must not make it ambiguous
+    found = exact or [r for r in known if r.inputs and r.run_id.startswith(wanted)]
     if not found:
         raise UsageError(f"no run {wanted!r} in the journals; `dex-import runs` lists them")
     if len(found) > 1:
