@@ -41,8 +41,10 @@ class JournalBusy(InputError):
     """Another dex-import holds the journal (it is importing right now)."""
 
 
-def connect(path: Path, *, create: bool) -> sqlite3.Connection:
-    """Returns a locked, checked connection to the journal at `path`; InputError when it is not one."""
+def connect(path: Path, *, create: bool, verify: bool = True) -> sqlite3.Connection:
+    """Returns a locked, checked connection to the journal at `path`; InputError when it is not one.
+
+    `verify` False skips SQLite's integrity check (seconds on a large journal): for a journal only read."""
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
     except sqlite3.Error as exc:
@@ -53,7 +55,7 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
-        _check(conn, path, create=create)
+        _check(conn, path, create=create, verify=verify)
         return conn
     except sqlite3.OperationalError as exc:
         conn.close()
@@ -76,7 +78,7 @@ def _damaged(path: Path, exc: Exception) -> InputError:
     return InputError(f"not a dex-import journal, or damaged ({exc})", path=str(path), hint=START_OVER)
 
 
-def _check(conn: sqlite3.Connection, path: Path, *, create: bool) -> None:
+def _check(conn: sqlite3.Connection, path: Path, *, create: bool, verify: bool = True) -> None:
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
@@ -89,7 +91,7 @@ def _check(conn: sqlite3.Connection, path: Path, *, create: bool) -> None:
     if version > SCHEMA_VERSION:
         raise InputError(f"the journal was written by a newer dex-import (schema {version}, this one reads "
                          f"up to {SCHEMA_VERSION})", path=str(path), hint=f"Upgrade dex-import, or {OR_START_OVER}")
-    problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+    problems = [row[0] for row in conn.execute("PRAGMA quick_check")] if verify else ["ok"]
     if problems != ["ok"]:
         raise _damaged(path, sqlite3.DatabaseError(problems[0]))
 

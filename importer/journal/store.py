@@ -47,6 +47,10 @@ State = Literal["in_flight", "created", "failed", "unknown", "duplicate"]
 # Ids Dex assigns (a tag, a group) say nothing about who the person is, and change if the person deletes and
 # recreates the tag between runs: leaving them out keeps a rerun with another --tag from creating everyone again
 _NOT_IDENTITY = ("tags_contacts", "groups_contacts")
+MADE_SQL = ("SELECT c.dex_id, c.fingerprint, c.run_id, r.contact FROM created c LEFT JOIN records r "
+            "ON r.fingerprint = c.fingerprint WHERE c.deleted_at IS NULL ORDER BY c.rowid")
+"""Every contact a journal's runs created and no undo deleted: Dex id, fingerprint, run, the contact as sent."""
+
 @dataclass(frozen=True)
 class RecordStatus:
     """What the journal knows of a record: its state, the run that sent it last, its Dex id or message."""
@@ -109,12 +113,15 @@ class Journal:
     """The open journal of one import (owns the SQLite connection); a context manager.
 
     `run_id` names this run (``2026-11-26T04:30:00Z-3f2a``); every opening of a journal is a new run.
-    `archived` is where ``fresh=True`` moved the old journal (None when it did not).
+    `archived` is where ``fresh=True`` moved the old journal (None when it did not); `account_id` is the Dex
+    account it belongs to.
     """
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, run_id: str, now: Callable[[], datetime]) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, run_id: str, now: Callable[[], datetime],
+                 account_id: str = "") -> None:
         self._conn = conn
         self.path = path
+        self.account_id = account_id
         self.run_id = run_id
         self._now = now
         self._lock = threading.RLock()
@@ -144,7 +151,7 @@ class Journal:
         conn = connect(path, create=True)
         started = now()
         run_id = f"{started.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}-{secrets.token_hex(2)}"
-        journal = cls(conn, path, run_id, now)
+        journal = cls(conn, path, run_id, now, account_id)
         journal.archived = archived
         try:
             with journal._write() as db:
@@ -253,6 +260,22 @@ class Journal:
                 "SELECT r.file, r.line FROM created c LEFT JOIN records r ON r.fingerprint = c.fingerprint "
                 "WHERE c.dex_id = ?", (dex_id,)).fetchone()
         return None if row is None else (row[0], row[1])
+
+    def made_rows(self) -> Iterator[tuple[str, str, str | None, str | None]]:
+        """Yields the rows of `MADE_SQL` in this journal, a thousand at a time (the connection is shared with
+        the sending threads: the lock is held only while each thousand is read)."""
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT c.rowid, c.dex_id, c.fingerprint, c.run_id, r.contact FROM created c LEFT JOIN records r "
+                    "ON r.fingerprint = c.fingerprint WHERE c.deleted_at IS NULL AND c.rowid > ? ORDER BY c.rowid "
+                    "LIMIT 1000", (last,)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            for _, dex_id, fp, run_id, contact in rows:
+                yield dex_id, fp, run_id, contact
 
     def undone_in_run(self, run_id: str) -> int:
         """Returns how many contacts run `run_id` created that are gone from Dex since (undo deleted them, or

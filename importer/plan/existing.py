@@ -8,7 +8,9 @@ The predictive preview and the import call the same `decide`, so they agree reco
 - ``create`` again with `--existing create`, which sends matches anyway.
 
 A record the journal says an earlier run created is ``done`` when the account still has that contact, so a
-rerun reports it as created earlier rather than as found in Dex; one deleted since is created again. Reads of the account (lookups, the contact list)
+rerun reports it as created earlier rather than as found in Dex; one deleted since is created again. The runs
+of the account's other journals count too (`importer.journal.earlier`): the same contact as one they created,
+or a record with a name and nothing else that they created a contact of that name for, is ``done``. Reads of the account (lookups, the contact list)
 are retried on 429 and 5xx (`resume.patient_read`): they change nothing.
 """
 
@@ -28,6 +30,7 @@ from importer.plan.account import AccountIndex, Match, fetch_full, missing_field
 EXISTING_MODES = ("skip", "update", "create")
 
 if TYPE_CHECKING:
+    from importer.journal.earlier import Earlier
     from importer.journal.store import Journal
     from importer.plan.plan import Plan
 
@@ -128,19 +131,6 @@ def _on_day(run_id: str | None) -> str:
     return f" on {when.day} {when:%b}"
 
 
-class _Others:
-    """The Dex contacts the journal's runs created for records other than the one at `file`:`line`."""
-
-    def __init__(self, journal: Journal, file: str, line: int) -> None:
-        self.journal, self.where = journal, (file, line)
-
-    def __contains__(self, dex_id: object) -> bool:
-        if not isinstance(dex_id, str):
-            return False
-        made_for = self.journal.created_for(dex_id)
-        return made_for is not None and made_for != self.where
-
-
 def account_ids(client: DexClient, *, read: Callable[[Callable[[], Any]], Any]) -> set[str]:
     """Returns the id of every contact of the account, read from the contact list (500 a page)."""
     ids: set[str] = set()
@@ -158,40 +148,88 @@ def decide_all(plan: Plan, client: DexClient | None, *, existing: str = "skip", 
     """Returns what the import will do with each contact of `plan` (see `decide`).
 
     A contact the journal says an earlier run created is ``done`` only when Dex still has it (the journal is
-    never trusted over Dex): one deleted since is listed in `Decisions.gone` and decided like any other. No
-    record is matched to a contact the journal's runs created for another record. Without a client nothing
-    is known of the account: every contact not done by an earlier run is a create.
+    never trusted over Dex): one deleted since is listed in `Decisions.gone` and decided like any other. With a
+    journal, what the runs of every journal of the account created counts too (`importer.journal.earlier`): a
+    record whose contact exactly as sent a run created is ``done``, and so is a record with a name and nothing
+    else when a run created a contact of that name that no other record of this run has (in reading order).
+    A contact a run created is never matched to two records of this run. Without a client nothing is known of
+    the account: every contact not done by an earlier run is a create.
     """
+    from importer.journal.earlier import Earlier
+
+    earlier = Earlier.load(journal) if journal is not None else None
+    try:
+        return _decide_all(plan, client, existing=existing, journal=journal, read=read,
+                           earlier=earlier if earlier is not None and len(earlier) else None)
+    finally:
+        if earlier is not None:
+            earlier.close()
+
+
+def _decide_all(plan: Plan, client: DexClient | None, *, existing: str, journal: Journal | None,
+                read: Callable[[Callable[[], Any]], Any], earlier: Earlier | None) -> Decisions:
+    from importer.journal.earlier import name_only
     from importer.journal.store import fingerprint
 
     found = Decisions()
 
     def not_done() -> Iterator[Contact]:  # what an earlier run created needs no lookup in the account
         for planned in plan.contacts():
-            held = journal.status(fingerprint(planned.contact)) if journal is not None else None
+            fp = fingerprint(planned.contact)
+            held = journal.status(fp) if journal is not None else None
+            if earlier is not None:
+                earlier.note(planned.position, fp, held.dex_id if held is not None and held.state == "created"
+                             else None)
             if held is None or held.state != "created":
                 yield planned.contact
 
-    index = load_account(client, not_done(), existing=existing, read=read) if client is not None else None
-    present: set[str] | None = None  # the account's ids, read only when the journal claims a contact
+    noting = not_done()
+    index = load_account(client, noting, existing=existing, read=read) if client is not None else None
+    present: set[str] | None = None  # the account's ids, read only when a journal claims a contact
+
+    def account_present() -> set[str] | None:
+        nonlocal present
+        if client is not None and present is None:
+            present = set(index.contacts) if index is not None else account_ids(client, read=read)
+        return present
+
+    if earlier is not None:
+        for _ in noting:  # every record noted, even when the account check needed none of the emails
+            pass
+        if (known := account_present()) is not None:
+            earlier.keep_only(known)  # a contact deleted in Dex since is nobody's any more
+        earlier.settle()
     labels: dict[str, None] = {}
     for planned in plan.contacts():
         fp = fingerprint(planned.contact)
         held = journal.status(fp) if journal is not None else None
         if held is not None and held.state == "created" and held.dex_id:
-            if client is not None and present is None:
-                present = set(index.contacts) if index is not None else account_ids(client, read=read)
-            if present is None or held.dex_id in present:
+            known = account_present()
+            if known is None or held.dex_id in known:
                 found.by_position[planned.position] = Decision("done", held.dex_id, f"created by run {held.run_id}")
                 continue
             found.gone.append(Gone(fp, held.dex_id, held.run_id))
-        first = planned.records[0]
-        others: Container[str] = _Others(journal, first.file, first.line) if journal is not None else ()
+        made = earlier.done_at(planned.position) if earlier is not None else None
+        if made is not None:  # the very same contact, created by a run of another journal of the account
+            found.by_position[planned.position] = Decision("done", made.dex_id, f"created by run {made.run_id}")
+            continue
+        if earlier is not None and name_only(planned.contact):  # decided by name, once all others have chosen
+            earlier.want(planned.position, fp, planned.contact, planned.labels)
+            continue
+        others: Container[str] = earlier.others(fp) if earlier is not None else ()
         decision = decide(planned.contact, index, existing=existing, client=client, read=read, others=others) \
             if client is not None else CREATE
         if decision.action == "create":
             labels.update(dict.fromkeys(planned.labels))
+            continue
+        found.by_position[planned.position] = decision
+        if earlier is not None and decision.dex_id:
+            earlier.claim(decision.dex_id, fp)  # a contact a run made for this record is nobody else's now
+    for position, made, wanted in earlier.by_name() if earlier is not None else ():
+        if made is None:
+            labels.update(dict.fromkeys(wanted))
         else:
-            found.by_position[planned.position] = decision
+            found.by_position[position] = Decision(
+                "done", made.dex_id, f"created by run {made.run_id} for a record of the same name")
     found.labels = list(labels)
     return found
