@@ -17,7 +17,11 @@ from typing import Any
 
 from importer.dex.client import DexClient
 from importer.importing import SendOptions, send_plan
-from importer.journal.runs import default_journal_path, journal_folder, open_import_journal
+from importer.journal.runs import (
+    default_journal_path,
+    journal_folder,
+    open_import_journal,
+)
 from importer.plan.inputs import ReadOptions, open_files
 from importer.plan.plan import make_plan
 from importer.sandbox import SandboxServer, VirtualTime
