@@ -53,8 +53,9 @@ def test_unusable_records_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(capsys, "preview", GOOGLE, "--region", "US")
     assert (code, err) == (1, "")
     assert "records 6 · contacts 5 · skipped 1 (1 without a name) · warnings 2" in out
-    assert ("sample_data/google/contacts.csv:9: no name (only unknown.sender@example.net): not sent; add a name "
-            "to the row to import it") in out
+    # the warnings as a digest: one line per kind, where (when few) and what to do
+    assert ("  1 record without a name (contacts.csv:9) → give each of these rows a name,\n"
+            "    then import the failure report\n") in out
 
 
 @pytest.mark.parametrize("argv,message", [

@@ -138,7 +138,8 @@ def test_each_contact_is_let_go_once_dex_settled_it_and_the_journal_still_has_it
 
 
 def test_the_summary_lists_the_first_ten_problems_in_line_order_and_counts_the_rest(
-        dex_sandbox: SandboxServer, tmp_path: Path) -> None:
+        dex_sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # one problem a line: the long temporary paths are not wrapped
     mapping = tmp_path / "ids.yaml"
     mapping.write_text("name: ids\nname_parts: {full: Name}\nfields: {id: Contact Id}\n", encoding="utf-8")
     export = _people(tmp_path / "people.csv", 40, nameless=(3, 5, 7, 9, 11, 13, 15, 17, 19), bad_id=(1, 16, 30))
@@ -157,7 +158,8 @@ def test_the_summary_lists_the_first_ten_problems_in_line_order_and_counts_the_r
         f"  {export}:18: {refused}",
         f"  {export}:19: {skipped}",
         "  … and 2 more (all of them: --json, or the report)",
-        f"Failure report: {tmp_path / 'report.csv'} (fix it, then run: dex-import import {tmp_path / 'report.csv'})"]
+        f"Failure report: {tmp_path / 'report.csv'}", "Fix it, then run:",
+        f"  dex-import import {tmp_path / 'report.csv'}"]
     with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as handle:
         assert [int(row[3]) for row in list(csv.reader(handle))[1:]] == [3, 5, 7, 9, 11, 13, 15, 17, 18, 19, 21, 32]
 

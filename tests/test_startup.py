@@ -14,7 +14,7 @@ from pathlib import Path
 
 import importer
 
-HEAVY = ("openpyxl", "numpy", "httpx", "yaml")
+HEAVY = ("openpyxl", "numpy", "httpx", "yaml", "rich")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -30,7 +30,7 @@ def test_import_importer_loads_nothing_heavy() -> None:
     assert _loaded_after("import importer") == []
 
 
-def test_help_loads_neither_openpyxl_numpy_httpx_nor_yaml() -> None:
+def test_help_loads_neither_openpyxl_numpy_httpx_yaml_nor_rich() -> None:
     code = ("import contextlib, io\nfrom importer.cli.main import main\n"
             "with contextlib.redirect_stdout(io.StringIO()) as out:\n    code = main(['--help'])\n"
             "assert code == 0 and 'usage' in out.getvalue().lower(), (code, out.getvalue())\n")

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from importer.cli.output import progress_bar, read_bar
 from importer.cli.parser import PROG
+from importer.cli.screen import screen_of
 from importer.dex.fields import DEFAULT_API_URL
 from importer.errors import MappingError, UsageError
 from importer.exitcodes import ExitCode
@@ -88,7 +89,7 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         data["predictions"] = (r.as_dict() for r in predictions) if predictions is not None else None
         write_json(data, out)
     else:
-        print(preview_text(summary, predictions=predictions, api_url=api_url), file=out)
+        print(preview_text(summary, predictions=predictions, api_url=api_url, screen=screen_of(out)), file=out)
         if args.out:
             print(f"\nWrote {summary.contacts} contacts to {args.out}", file=out)
         if args.html:
@@ -141,7 +142,7 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with plan:
         summary = plan.summary
         if not args.yes and sys.stdin is not None and sys.stdin.isatty() and not args.json:
-            print(preview_text(summary), file=err)
+            print(preview_text(summary, screen=screen_of(err)), file=err)
             answer = input(f"\nCreate {summary.contacts} contacts in Dex at {client.api_url}? [y/N] ")
             if answer.strip().lower() not in ("y", "yes"):
                 print(f"{PROG}: nothing sent", file=err)
@@ -181,7 +182,7 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:  # written as it is made: a million records' results never sit in one string
         write_json(result.as_dict(lazy=True), out)
     elif not args.quiet:
-        print(import_text(result, api_url=client.api_url), file=out)
+        print(import_text(result, api_url=client.api_url, screen=screen_of(out)), file=out)
     result.records.close()
     return result.exit_code
 
@@ -278,7 +279,7 @@ def _runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         print(json.dumps([r.as_dict() for r in runs], ensure_ascii=False, indent=1), file=out)
     else:
-        print(runs_text(runs), file=out)
+        print(runs_text(runs, screen=screen_of(out)), file=out)
     return ExitCode.OK
 
 
@@ -363,7 +364,7 @@ def _detect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         print(json.dumps([detection_dict(o) for o in opened], ensure_ascii=False, indent=1), file=out)
     else:
-        print("\n\n".join(detection_text(o) for o in opened), file=out)
+        print("\n\n".join(detection_text(o, screen=screen_of(out)) for o in opened), file=out)
     return ExitCode.OK
 
 
@@ -417,7 +418,7 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     folder = Path(args.folder) if args.folder else find_sample_folder()
     demo = run_demo(folder, region=check_region(args.region))
-    print(demo_text(demo), file=out)
+    print(demo_text(demo, screen=screen_of(out)), file=out)
     # The samples hold a row with no name on purpose, to show the failure report: that is the demo
     # working, so only a contact that did not arrive as expected makes it fail.
     return ExitCode.OK if demo.result.count("failed") + demo.result.count("unknown") == 0 else ExitCode.PARTIAL

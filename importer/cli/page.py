@@ -13,43 +13,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from importer.cli.words import FIXES, human
 from importer.plan.plan import Plan
 from importer.plan.summary import Summary
 from importer.report.records import RecordLog
-
-FIELD_NAMES = {
-    "full_name": "name", "first_name": "first name", "last_name": "last name", "job_title": "job title",
-    "company": "company", "contact_emails": "emails", "contact_phone_numbers": "phones",
-    "birthday": "birthday", "linkedin": "LinkedIn", "twitter": "Twitter", "facebook": "Facebook",
-    "instagram": "Instagram", "telegram": "Telegram", "website": "website", "description": "notes",
-    "location": "location", "image_url": "photo", "addresses": "addresses",
-}
-"""The words a person reads for Dex's field names."""
-
-FIXES = {
-    "phone-no-region": "pass --region with the country of these numbers, e.g. --region US",
-    "phone-region-suspect": "check the --region you gave, or write these numbers with +country code",
-    "invalid-phone": "fix the number in the file, or leave it out",
-    "invalid-email": "fix the address in the file",
-    "invalid-date": "write dates as YYYY-MM-DD",
-    "ambiguous-date": "write dates as YYYY-MM-DD",
-    "invalid-birthday": "write birthdays as YYYY-MM-DD",
-    "unmapped-column": "map the column with --mapping (see `dex-import mapping init`), or ignore it",
-    "missing-column": "check the mapping's column names against the file's header",
-    "no-name": "give each of these rows a name, then import the failure report",
-}
-"""How to fix each kind of problem, where there is one thing to do."""
 
 NOT_PROBLEMS = frozenset({"merged"})
 """Notice kinds the page shows elsewhere (the merge groups), not among the problems."""
 
 MAX_PROBLEM_ROWS = 200
 MAX_MERGE_GROUPS = 200
-
-
-def human(field: str) -> str:
-    """Returns the human name of Dex field `field` (``contact_phone_numbers`` -> ``phones``)."""
-    return FIELD_NAMES.get(field, field.replace("_", " "))
 
 
 @dataclass(frozen=True)

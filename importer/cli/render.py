@@ -7,25 +7,27 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections import defaultdict
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from tabulate import tabulate
-
+from importer.cli.screen import Screen, draw, styled, table
+from importer.cli.words import FIXES, human, kind_words
 from importer.importing import STATUSES, ImportResult
 from importer.mapping.apply import Mapped
 from importer.mapping.detect import Detection
 from importer.model import Notice
 from importer.plan.inputs import OpenedFile
-from importer.plan.summary import Summary
+from importer.plan.summary import FileSummary, Summary
 from importer.report.records import RecordLog
 
 if TYPE_CHECKING:
     from importer.demo import DemoResult
 
 EXAMPLES_PER_KIND = 5
+AUDIT_FILES = 6
+"""Files whose column audit the terminal shows; beyond them, --html and --json show every column."""
 _SKIP_WORDS = {"no-name": "without a name", "unreadable-card": "unreadable cards"}
+SHOWN_ELSEWHERE = frozenset({"merged"})
+"""Notice kinds the preview lists in their own section (merges), not among the warnings."""
 
 
 def cut(text: str, width: int = 28) -> str:
@@ -34,60 +36,106 @@ def cut(text: str, width: int = 28) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def contact_rows(sample: list[Mapped]) -> str:
-    """Returns a table of the first contacts: line, name, company, title, first email and phone."""
+def _reach(emails: list[str], phones: list[str]) -> str:
+    """Returns the first email and the first phone, one a line, and how many more there are ("1 more
+    phone"): never "+1", which beside a phone number reads as a country code."""
+    more = [f"{n} more {word}{'s' if n > 1 else ''}"
+            for n, word in ((len(emails) - 1, "email"), (len(phones) - 1, "phone")) if n > 0]
+    return "\n".join(emails[:1] + phones[:1] + ([", ".join(more)] if more else []))
+
+
+def contact_rows(sample: list[Mapped], *, width: int = 80) -> Any:
+    """Returns a table of the first contacts, `width` columns wide at most: line, name, job title and
+    company, then the first email and phone (with how many more the contact has), under the name of each
+    file when they come from several. Names wrap; a long job title or company is cut; emails and phones
+    are never cut."""
     several = len({m.record.file for m in sample}) > 1
-    rows = []
+    rows: list[list[Any]] = []
+    last = None
     for m in sample:
+        if several and m.record.file != last:
+            rows.append(["", styled(os.path.basename(m.record.file), "bold"), "", ""])
+            last = m.record.file
         c = m.contact or {}
-        emails = c.get("contact_emails", [])
-        phones = c.get("contact_phone_numbers", [])
-        phone = phones[0].get("phone_number_sanitized") or phones[0]["phone_number"] if phones else ""
-        more = len(emails) + len(phones) - (1 if emails else 0) - (1 if phones else 0)
-        where = f"{os.path.basename(m.record.file)}:{m.record.line}" if several else m.record.line
-        rows.append([where, cut(c.get("full_name", "")), cut(c.get("company", ""), 22),
-                     cut(c.get("job_title", ""), 22), cut(emails[0]["email"] if emails else "", 30),
-                     phone, f"+{more}" if more > 0 else ""])
-    return tabulate(rows, headers=["line", "name", "company", "job title", "email", "phone", "more"],
-                    tablefmt="simple", disable_numparse=True)
+        emails = [e.get("email", "") for e in c.get("contact_emails", [])]
+        phones = [p.get("phone_number_sanitized") or p.get("phone_number", "")
+                  for p in c.get("contact_phone_numbers", [])]
+        works = ", ".join(x for x in (cut(c.get("job_title", ""), 60), cut(c.get("company", ""), 60)) if x)
+        rows.append([str(m.record.line), cut(c.get("full_name", ""), 60), works, _reach(emails, phones)])
+    reach = max([len(line) for row in rows for line in str(row[3]).split("\n")] + [len("email, phone")])
+    line = max(len(str(row[0])) for row in rows)
+    rest = max(width - 1 - 8 - reach - line, 20)  # 4 columns: 8 of padding, and a space at the edge
+    name = max(min(rest * 2 // 5, max(len(str(row[1])) for row in rows)), 8)
+    return table(["line", "name", "works as", "email, phone"], rows, right=["line"], wrap=["name"],
+                 whole=["email, phone"], widths={"name": name, "works as": rest - name})
 
 
 def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND,
-                 predictions: RecordLog | None = None, api_url: str | None = None) -> str:
-    """Returns the whole human preview: files, counts, first contacts, fill counts, warnings, and what the
-    import would do with each record when the account was checked."""
-    out: list[str] = []
-    for f in summary.files:
-        out.append(f"{f.file}: {f.format} (mapping {f.mapping}): {f.reason}")
-        if f.encoding:
-            delim = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(f.delimiter or "", "")
-            out.append(f"  read as {f.encoding}" + (f", {delim}-separated" if delim else ""))
+                 predictions: RecordLog | None = None, api_url: str | None = None,
+                 screen: Screen = Screen()) -> str:
+    """Returns the whole human preview, laid out for `screen`: files, counts, merges, first contacts, fields
+    filled, the columns left behind, the warnings as a digest, and what the import would do with each record
+    when the account was checked."""
+    out: list[Any] = [files_table(summary.files), ""]
     skipped = sum(summary.skipped.values())
     reasons = ", ".join(f"{n} {_SKIP_WORDS.get(r, r)}" for r, n in summary.skipped.most_common())
-    out.append("")
-    out.append(f"records {summary.records} · contacts {summary.contacts} · skipped {skipped}"
-               + (f" ({reasons})" if reasons else "") + f" · warnings {sum(summary.notice_kinds.values())}")
-    if summary.merged:
-        were = "record was" if summary.merged == 1 else "records were"
-        out.append(f"merged: {summary.merged} {were} the same person as another and merged into one "
-                   "contact (--no-merge keeps them apart):")
-        out += [f"  {m}" for m in summary.merges[:examples * 2]]
-        if summary.merge_groups > examples * 2:
-            out.append(f"  … and {summary.merge_groups - examples * 2} more (all of them: --json)")
+    out.append(styled(f"records {summary.records} · contacts {summary.contacts} · skipped {skipped}"
+                      + (f" ({reasons})" if reasons else "") + f" · warnings {warning_count(summary)}", "bold"))
+    out += merge_lines(summary, examples * 2)
     if summary.sample:
-        out += ["", f"First {len(summary.sample)} contacts:", contact_rows(summary.sample)]
+        out += ["", styled(f"First {len(summary.sample)} contacts (all of them: --html PAGE or --out FILE):",
+                           "bold"), contact_rows(summary.sample, width=screen.width)]
     if summary.fields:
-        out += ["", "Fields filled: " + ", ".join(f"{k} {v}" for k, v in summary.fields.most_common())]
+        out += ["", f"Fields filled: {fields_filled(summary)}"]
     if summary.photos_skipped:
         out.append(f"Photos skipped: {summary.photos_skipped} (photos are never sent to Dex)")
     if summary.labels:
         out.append("Labels (kept for tagging): "
                    + ", ".join(f"{k} {v}" for k, v in summary.labels.most_common(20)))
     out += column_lines(summary)
-    if summary.notice_kinds:
-        out += ["", "Warnings:"] + notice_lines(summary.notices, summary.notice_kinds, examples)
+    out += warning_lines(summary)
     out += [""] + prediction_lines(predictions, api_url, examples)
-    return "\n".join(out)
+    return draw(out, screen)
+
+
+def files_table(files: list[FileSummary]) -> Any:
+    """Returns a table of the input files: format (and mapping, when it has another name), how each was read,
+    and its records and contacts."""
+    delims = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
+    rows = []
+    for f in files:
+        fmt = f.format if f.mapping == f.format else f"{f.format} ({f.mapping})"
+        read_as = ", ".join(x for x in (f.encoding, delims.get(f.delimiter or "", "")) if x)
+        rows.append([f.file, fmt, read_as, str(f.records), str(f.contacts)])
+    return table(["file", "format", "read as", "records", "contacts"], rows, wrap=["file"],
+                 right=["records", "contacts"], indent=False)
+
+
+def warning_count(summary: Summary) -> int:
+    """Returns how many warnings the digest counts (merges are listed on their own, not as warnings)."""
+    return sum(n for kind, n in summary.notice_kinds.items() if kind not in SHOWN_ELSEWHERE)
+
+
+def merge_lines(summary: Summary, shown: int) -> list[str]:
+    """Returns the merges, listed once: how many records were merged, then the first `shown` groups."""
+    if not summary.merged:
+        return []
+    were = "record was" if summary.merged == 1 else "records were"
+    out = ["", f"Merged: {summary.merged} {were} the same person as another and merged into one contact "
+           "(--no-merge keeps them apart):"]
+    out += [f"  {m}" for m in summary.merges[:shown]]
+    if summary.merge_groups > shown:
+        out.append(f"  … and {summary.merge_groups - shown} more (all of them: --json or --html)")
+    return out
+
+
+def fields_filled(summary: Summary) -> str:
+    """Returns how many contacts fill each Dex field, by its human name (``phones 8, emails 7``)."""
+    counts: dict[str, int] = {}
+    for name, n in summary.fields.most_common():
+        word = human(name)
+        counts[word] = max(n, counts.get(word, 0))  # two Dex fields may read alike (location, legacy_location)
+    return ", ".join(f"{word} {n}" for word, n in counts.items())
 
 
 _WOULD = {"created": "create", "existing": "already in Dex", "updated": "update", "skipped": "skip"}
@@ -109,35 +157,57 @@ def prediction_lines(predictions: RecordLog | None, api_url: str | None, example
     return out
 
 
-def column_lines(summary: Summary) -> list[str]:
-    """Returns, per file, each source column with how many of its values were used."""
-    out = []
-    for f in summary.files:
+def column_lines(summary: Summary) -> list[Any]:
+    """Returns the column audit as a table, one row per file: how many of its columns holding values were
+    used, and the columns whose values were left behind (with how many of their values); every column and
+    where it went is in --html and --json."""
+    rows = []
+    for f in summary.files[:AUDIT_FILES]:
         cols = [(c, v, u) for c, (v, u) in f.columns.items() if v]
         if not cols:
             continue
-        out += ["", f"Columns of {f.file} (values used / non-empty):"]
-        out.append("  " + ", ".join(f"{c} {u}/{v}" for c, v, u in cols))
+        left = [f"{c} ({v})" if not u else f"{c} ({v - u} of {v})" for c, v, u in cols if u < v]
+        rows.append([os.path.basename(f.file), f"{sum(1 for _, _, u in cols if u)} of {len(cols)}",
+                     ", ".join(left) or "none"])
+    if not rows:
+        return []
+    more = len(summary.files) - AUDIT_FILES
+    return ["", styled("Columns (values left behind; every column and where it went: --html or --json):", "bold"),
+            table(["file", "used", "values left behind"], rows, wrap=["values left behind"])] \
+        + ([f"  … and {more} more files"] if more > 0 else [])
+
+
+def warning_lines(summary: Summary, *, shown: int = 3) -> list[Any]:
+    """Returns the warnings as a digest: one line per kind, its count and what to do, and where they are
+    when there are at most `shown` of them (each warning with its file and line is in --json and --html)."""
+    kinds = [(k, n) for k, n in summary.notice_kinds.most_common() if k not in SHOWN_ELSEWHERE]
+    if not kinds:
+        return []
+    few = {k for k, n in kinds if n <= shown}
+    where: dict[str, list[Notice]] = {k: [] for k in few}
+    firsts: dict[str, Notice] = {}
+    for n in summary.notices:  # one pass: there may be a hundred thousand notices
+        if n.kind in few and len(where[n.kind]) < shown:
+            where[n.kind].append(n)
+        firsts.setdefault(n.kind, n)
+    out: list[Any] = ["", styled("Warnings (each with its file and line: --json or --html):", "bold yellow")]
+    for kind, count in kinds:
+        first = firsts.get(kind)
+        fix = FIXES.get(kind) or (f"e.g. {cut(first.message, 120)}" if first is not None else "")
+        at = _places(where.get(kind, []))
+        out.append(f"  {kind_words(kind, count)}" + (f" ({at})" if at else "") + (f" → {fix}" if fix else ""))
     return out
 
 
-def notice_lines(notices: Iterable[Notice], kinds: Any, examples: int) -> list[str]:
-    """Returns the notices grouped by kind, a few examples each with file:line and column."""
-    grouped: dict[str, list[Notice]] = defaultdict(list)
-    for n in notices:  # only the examples are kept: there may be a hundred thousand notices
-        if len(grouped[n.kind]) < examples:
-            grouped[n.kind].append(n)
-    out = []
-    for kind, count in kinds.most_common():
-        out.append(f"  {kind} ({count}):")
-        for n in grouped[kind][:examples]:
-            out.append(f"    {n.describe()}")
-        if count > examples:
-            out.append(f"    … and {count - examples} more (all of them: --json)")
-    return out
+def _places(notices: list[Notice]) -> str:
+    """Returns where `notices` are, each file named once: ``contacts.csv:9, :12; iphone.vcf:68``."""
+    by_file: dict[str, list[str]] = {}
+    for n in notices:
+        by_file.setdefault(os.path.basename(n.file), []).append("" if n.line is None else str(n.line))
+    return "; ".join(f"{name}:{', :'.join(lines)}" if any(lines) else name for name, lines in by_file.items())
 
 
-def detection_text(opened: OpenedFile) -> str:
+def detection_text(opened: OpenedFile, *, screen: Screen = Screen()) -> str:
     """Returns what `dex-import detect` prints for one file."""
     d: Detection = opened.detection
     lines = [f"{opened.name}: {d.format} (mapping {d.mapping.name}: {d.mapping.path})",
@@ -155,7 +225,7 @@ def detection_text(opened: OpenedFile) -> str:
         lines.append(f"  also fits: {c.mapping.name} ({c.reason})")
     for n in opened.notices:
         lines.append(f"  note: {n.describe()}")
-    return "\n".join(lines)
+    return draw(lines, screen)
 
 
 def detection_dict(opened: OpenedFile) -> dict[str, Any]:
@@ -177,8 +247,13 @@ def detection_dict(opened: OpenedFile) -> dict[str, Any]:
     }
 
 
-def import_text(result: ImportResult, *, api_url: str) -> str:
+def import_text(result: ImportResult, *, api_url: str, screen: Screen = Screen()) -> str:
     """Returns the summary of an import: created, skipped, failed, unknown, time taken, reports."""
+    return draw(import_lines(result, api_url=api_url), screen)
+
+
+def import_lines(result: ImportResult, *, api_url: str) -> list[Any]:
+    """Returns the lines of the import's summary, for `draw`."""
     counts = {s: result.count(s) for s in STATUSES}
     words = {"existing": "already in Dex", "unknown": "outcome unknown", "not_sent": "not sent"}
     shown = [f"{words.get(k, k)} {n}" for k, n in counts.items() if n or k in ("created", "failed")]
@@ -187,7 +262,8 @@ def import_text(result: ImportResult, *, api_url: str) -> str:
         shown[0] += f" records as {result.contacts_created} contacts ({merged} merged)"
     if result.incomplete:
         shown.append(f"created without some labels {result.incomplete}")
-    out = [f"Imported into {api_url}: " + " · ".join(shown) + f" · {result.seconds:.1f} s"]
+    out: list[Any] = [styled(f"Imported into {api_url}: " + " · ".join(shown) + f" · {result.seconds:.1f} s",
+                             "bold")]
     if result.stopped:
         out.append(f"Stopped early: {result.stopped}. Run the same command again to finish: the journal "
                    "remembers what was sent, and nothing is created twice.")
@@ -205,37 +281,35 @@ def import_text(result: ImportResult, *, api_url: str) -> str:
         if path.endswith(".csv") and path[: -len(".csv")] in cards:
             out.append(f"  why each card failed: {path}")
         else:
-            out.append(f"Failure report: {path} (fix it, then run: dex-import import {shlex.quote(path)})")
-    return "\n".join(out)
+            out += [f"Failure report: {path}", "Fix it, then run:", f"$ dex-import import {shlex.quote(path)}"]
+    return out
 
 
-def demo_text(demo: DemoResult) -> str:
+def demo_text(demo: DemoResult, *, screen: Screen = Screen()) -> str:
     """Returns what `dex-import demo` prints: each file's format, the import, what the sandbox holds."""
     result = demo.result
-    out = ["Every export in sample_data/, imported into a local Dex sandbox (no Dex account needed):", ""]
-    for f in result.summary.files:
-        skipped = sum(f.skipped.values())
-        out.append(f"  {f.file}: {f.format} · {f.records} records · {f.contacts} contacts"
-                   + (f" · {skipped} skipped" if skipped else ""))
-    out += ["", import_text(result, api_url=demo.api_url),
-            "(The sample Google export holds a row with only an email on purpose: it shows the failure report.)",
-            "",
-            f"The sandbox now holds {len(demo.stored)} contacts, for example:"]
-    rows = [[c.get("full_name", ""), cut(c.get("company") or "", 26), cut(c.get("job_title") or "", 26),
-             c.get("id", "")] for c in demo.stored[:8]]
-    out.append(tabulate(rows, headers=["name", "company", "job title", "Dex id"], tablefmt="simple"))
+    out: list[Any] = ["Every export in sample_data/, imported into a local Dex sandbox (no Dex account needed):",
+                      ""]
+    rows = [[f.file, f.format, str(f.records), str(f.contacts), str(sum(f.skipped.values()) or "")]
+            for f in result.summary.files]
+    out.append(table(["file", "format", "records", "contacts", "skipped"], rows, wrap=["file"],
+                     right=["records", "contacts", "skipped"]))
+    out += [""] + import_lines(result, api_url=demo.api_url)
+    out += ["(The sample Google export holds a row with only an email on purpose: it shows the failure report.)",
+            "", f"The sandbox now holds {len(demo.stored)} contacts, for example:"]
+    rows = [[c.get("full_name", ""), c.get("company") or "", c.get("id", "")] for c in demo.stored[:8]]
+    out.append(table(["name", "company", "Dex id"], rows, wrap=["name"], whole=["Dex id"]))
     if demo.tags:
         out += ["", f"Your labels became Dex tags: {', '.join(sorted(demo.tags, key=str.casefold))}"]
     out += ["", "Next: dex-import preview YOUR_EXPORT, then dex-import import YOUR_EXPORT with --token "
             "(or DEX_API_KEY)."]
-    return "\n".join(out)
+    return draw(out, screen)
 
 
-def runs_text(runs: list[Any]) -> str:
+def runs_text(runs: list[Any], *, screen: Screen = Screen()) -> str:
     """Returns the table `dex-import runs` prints: one row per run, oldest first."""
     if not runs:
         return "No runs yet: `dex-import import FILE` records one."
     rows = [[r.run_id, r.state, r.started_at or "", ", ".join(f"{k} {v}" for k, v in r.counts.items() if v),
              ", ".join(os.path.basename(i) for i in r.inputs)] for r in runs]
-    return tabulate(rows, headers=["run", "state", "started", "counts", "inputs"], tablefmt="simple",
-                    disable_numparse=True)
+    return draw([table(["run", "state", "started", "counts", "inputs"], rows, wrap=["counts", "inputs"])], screen)
