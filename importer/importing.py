@@ -91,6 +91,11 @@ class ImportResult:
     incomplete: int = 0
     """How many created records went without a side effect (a tag or group Dex could not make): each says
     which, and is in the failure report."""
+    run_id: str | None = None
+    """The journal's name for this run (``dex-import undo`` takes it), None without a journal."""
+    tags_created: tuple[str, ...] = ()
+    groups_created: tuple[str, ...] = ()
+    """The tags and groups this run made in Dex (the person's labels, and the run's ``--tag``)."""
 
     def count(self, status: str) -> int:
         """Returns how many records ended with `status`."""
@@ -108,7 +113,8 @@ class ImportResult:
         record's JSON made as it is read (see `importer.preview.write_json`)."""
         records = (r.as_dict() for r in self.records)
         return {**{status: self.count(status) for status in STATUSES}, "contacts_created": self.contacts_created,
-                "incomplete": self.incomplete,
+                "incomplete": self.incomplete, "run_id": self.run_id,
+                "tags_created": list(self.tags_created), "groups_created": list(self.groups_created),
                 "report": self.reports, "seconds": round(self.seconds, 3), "stopped": self.stopped,
                 "notes": self.notes, "report_errors": self.report_errors,
                 "records": records if lazy else list(records)}
@@ -159,7 +165,10 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
         if decisions.labels else None
     run_tagged = ensure_labels(client, [tag], call=read) if tag else None
     run_tag = run_tagged.id_of(tag) if run_tagged is not None and tag else None
-    result = ImportResult(plan.summary, notes=decisions.gone_notes())
+    result = ImportResult(plan.summary, notes=decisions.gone_notes(), run_id=journal.run_id if journal else None)
+    made = [e for e in (ensured, run_tagged) if e is not None]
+    result.tags_created = tuple(dict.fromkeys(n for e in made if e.kind == "tag" for n in e.created))
+    result.groups_created = tuple(dict.fromkeys(n for e in made if e.kind == "group" for n in e.created))
     label_failures = (ensured.failures if ensured else ()) + (run_tagged.failures if run_tagged else ())
     result.notes += [f"{'the run tag' if run_tagged and f in run_tagged.failures else 'label'} {f.label!r} "
                      f"could not be made: {f.message}" for f in label_failures]
@@ -282,7 +291,7 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
     if tag and result.count("created"):
         result.notes.append(f"Every contact this run created has the tag {tag!r}: filter by it in Dex.")
     if journal is not None:
-        journal.finish({s: result.count(s) for s in STATUSES}, stopped=result.stopped)
+        journal.finish({s: result.count(s) for s in STATUSES}, stopped=result.stopped, reports=result.reports)
     return result
 
 

@@ -194,7 +194,7 @@ class _Me:
 def test_a_503_on_users_me_is_retried() -> None:
     from argparse import Namespace
 
-    from importer.cli.commands import _account_id
+    from importer.cli.account import account_id as _account_id
 
     slept: list[float] = []
     busy = SurelyNotCreated("busy", method="GET", path="/users/me", status_code=503)
@@ -213,7 +213,7 @@ def test_a_503_on_users_me_is_retried() -> None:
 def test_an_account_id_that_is_not_an_id_is_never_stored(account: object) -> None:
     from argparse import Namespace
 
-    from importer.cli.commands import _account_id
+    from importer.cli.account import account_id as _account_id
 
     with pytest.raises(ImporterError, match="without a usable account id"):
         idle = VirtualTime()

@@ -152,7 +152,7 @@ def test_the_summary_lists_the_first_ten_problems_in_line_order_and_counts_the_r
     skipped = "skipped: no name: not sent; add a name to the row to import it"
     assert (code, err.getvalue()) == (1, "")
     assert lines[0].startswith(f"Imported into {dex_sandbox.url}: created 28 · skipped 9 · failed 3 · ")
-    assert lines[1:] == [
+    assert lines[1:15] == [
         f"  {export}:3: {refused}",
         *[f"  {export}:{n + 2}: {skipped}" for n in (3, 5, 7, 9, 11, 13, 15)],
         f"  {export}:18: {refused}",
@@ -160,6 +160,8 @@ def test_the_summary_lists_the_first_ten_problems_in_line_order_and_counts_the_r
         "  … and 2 more (all of them: --json, or the report)",
         f"Failure report: {tmp_path / 'report.csv'}", "Fix it, then run:",
         f"  dex-import import {tmp_path / 'report.csv'}"]
+    assert lines[15].startswith("Run ") and lines[-2:] == ["Take back the contacts it created (asks first):",
+                                                           f"  dex-import undo {lines[15][4:8]}"]
     with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as handle:
         assert [int(row[3]) for row in list(csv.reader(handle))[1:]] == [3, 5, 7, 9, 11, 13, 15, 17, 18, 19, 21, 32]
 

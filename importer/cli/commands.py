@@ -15,6 +15,9 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from importer.cli.account import account_id as _account_id
+from importer.cli.account import import_journal as _journal
+from importer.cli.account import locked as _locked
 from importer.cli.output import progress_bar, read_bar
 from importer.cli.parser import PROG
 from importer.cli.screen import screen_of
@@ -229,48 +232,6 @@ def check_writable(flag: str, value: str | None) -> None:
         raise UsageError(f"{flag} {value}: the file cannot be written; choose another path")
 
 
-def _account_id(args: argparse.Namespace, client: Any) -> str:
-    """Returns the Dex account id GET /users/me gives; ImporterError when it is not shaped like an id.
-
-    The id names the journal and is written in it: a server that answered with the key, a path or a
-    megabyte of text must not get it stored.
-    """
-    import re
-
-    from importer.errors import ImporterError
-    cached = getattr(args, "checked_account_id", None)
-    if cached is not None:  # the lock and the journal both need it: ask Dex once
-        return str(cached)
-    from importer.send.retry import patient_read
-
-    value = patient_read(args.sleep, clock=args.clock)(client.me).get("id", "")  # a read: one 503 must not abort the run
-    key = args.token or os.environ.get("DEX_API_KEY", "")
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9._:-]{1,100}", value) or \
-            (key and key in value):
-        raise ImporterError(f"Dex answered GET /users/me at {client.api_url} without a usable account id: "
-                            "check --api-url (is it Dex?); nothing was sent")
-    args.checked_account_id = value
-    return value
-
-
-def _locked(args: argparse.Namespace, client: Any, account_id: str, what: str) -> Any:
-    """Returns the lock of the Dex account `account_id` at `client`'s URL, held by this `what` (AccountBusy if
-    taken)."""
-    from importer.journal.account_lock import account_lock
-
-    return account_lock(client.api_url, account_id, what=f"{what}: {' '.join(args.files)}"
-                        if what == "import" else what)
-
-
-def _journal(args: argparse.Namespace, account_id: str) -> Any:
-    """Returns the journal of this import: --journal, or the default one for the account and the inputs."""
-    from importer.journal.runs import open_import_journal
-
-    return open_import_journal(account_id, args.files, path=args.journal, fresh=args.fresh)
-
-
 def _runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from importer.cli.render import runs_text
     from importer.journal.runs import list_runs
@@ -306,7 +267,7 @@ def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _client(args) as client, \
             _locked(args, client, account := _account_id(args, client), f"undo of run {args.run_id}"):
         outcome = undo_run(client, run.journal, args.run_id, force=args.force, confirm=confirm, account_id=account,
-                             sleep=args.sleep, clock=args.clock)
+                             sleep=args.sleep, clock=args.clock, email=args.checked_account_email)
     if outcome.stopped == "undone already":
         print(f"Run {args.run_id} was undone already: its {outcome.undone_before} contacts are no longer in Dex",
               file=out)

@@ -282,6 +282,25 @@ def import_lines(result: ImportResult, *, api_url: str) -> list[Any]:
             out.append(f"  why each card failed: {path}")
         else:
             out += [f"Failure report: {path}", "Fix it, then run:", f"$ dex-import import {shlex.quote(path)}"]
+    return out + run_lines(result)
+
+
+def run_lines(result: ImportResult) -> list[Any]:
+    """Returns how the import summary ends: the run's id and the command that takes it back, the tags and
+    groups it made in Dex, and how many warnings of each kind its records had."""
+    out: list[Any] = []
+    if result.run_id is not None:
+        short = result.run_id.rsplit("-", 1)[-1]
+        out.append(f"Run {short} ({result.run_id})" + (":" if result.count("created") else ": nothing to undo"))
+        if result.count("created"):
+            out += ["Take back the contacts it created (asks first):", f"$ dex-import undo {short}"]
+    for kind, names in (("tags", result.tags_created), ("groups", result.groups_created)):
+        if names:
+            out.append(f"It made {len(names)} {kind if len(names) > 1 else kind[:-1]} in Dex: {', '.join(names)}")
+    kinds = [(k, n) for k, n in result.summary.notice_kinds.most_common() if k not in SHOWN_ELSEWHERE]
+    if kinds:
+        out.append(f"Warnings {sum(n for _, n in kinds)}: " + ", ".join(kind_words(k, n) for k, n in kinds)
+                   + " (each with its row and the fix: dex-import preview, --json or --html)")
     return out
 
 
@@ -307,9 +326,22 @@ def demo_text(demo: DemoResult, *, screen: Screen = Screen()) -> str:
 
 
 def runs_text(runs: list[Any], *, screen: Screen = Screen()) -> str:
-    """Returns the table `dex-import runs` prints: one row per run, oldest first."""
+    """Returns what `dex-import runs` prints: a table of the runs, oldest first (short id, when, import or
+    undo and of what, the Dex account, how it ended), then the failure reports each run wrote."""
     if not runs:
         return "No runs yet: `dex-import import FILE` records one."
-    rows = [[r.run_id, r.state, r.started_at or "", ", ".join(f"{k} {v}" for k, v in r.counts.items() if v),
-             ", ".join(os.path.basename(i) for i in r.inputs)] for r in runs]
-    return draw([table(["run", "state", "started", "counts", "inputs"], rows, wrap=["counts", "inputs"])], screen)
+    rows = []
+    for r in runs:
+        what = r.kind + ("".join(f"\n{os.path.basename(i)}" for i in r.inputs) if r.kind == "import" else "")
+        account = "\n".join(x for x in (r.email, r.api_url) if x) or "(not recorded)"
+        counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v)
+        when = (r.started_at or "").replace("T", " ")[:16]
+        rows.append([r.short_id, when, what, account, r.state + (f"\n{counts}" if counts else "")])
+    out: list[Any] = [table(["run", "started (UTC)", "what", "Dex account", "result"], rows,
+                            wrap=["what", "Dex account", "result"])]
+    reports = [(r.short_id, path) for r in runs for path in r.reports]
+    if reports:
+        out += ["", "Failure reports they wrote:"]
+        out += [f"  {short}  {path}" for short, path in reports]
+    out += ["", "Undo one: dex-import undo RUN (the short id above, or last)."]
+    return draw(out, screen)

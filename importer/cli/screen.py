@@ -89,7 +89,7 @@ def styled(text: str, style: str) -> Any:
 
 
 def draw(parts: Sequence[Any], screen: Screen) -> str:
-    """Returns `parts` laid out for `screen`, one after another: a str is a paragraph (each of its lines wrapped
+    """Returns `parts` laid out for `screen`, one after another: a str (or a rich Text) is a paragraph (each of its lines wrapped
     at the width, keeping its leading spaces; a line starting with ``$ `` is a command and
     is never wrapped, so that it pastes whole), a rich renderable is drawn as itself. No markup is read in the
     strings: a name holding ``[bold]`` stays as written. A wrapped line's continuation is indented by
@@ -102,15 +102,15 @@ def draw(parts: Sequence[Any], screen: Screen) -> str:
                       force_terminal=screen.color, no_color=not screen.color, highlight=False, markup=False,
                       emoji=False, legacy_windows=False, force_jupyter=False, force_interactive=False)
     for part in parts:
-        if not isinstance(part, str):
+        if not isinstance(part, (str, Text)):
             console.print(part)
             continue
-        for line in part.split("\n"):
-            if line.startswith("$ "):  # a command: whole on its line, even past the width
-                console.print(Text("  " + line[2:]), soft_wrap=True)
+        for line in (Text(part) if isinstance(part, str) else part).split("\n"):
+            if line.plain.startswith("$ "):  # a command: whole on its line, even past the width
+                console.print(Text("  ") + line[2:], soft_wrap=True)
                 continue
-            lead = len(line) - len(line.lstrip(" "))
-            wrapped = Text(line[lead:]).wrap(console, max(screen.width - lead - HANG, 10))
+            lead = len(line.plain) - len(line.plain.lstrip(" "))
+            wrapped = line[lead:].wrap(console, max(screen.width - lead - HANG, 10))
             for n, piece in enumerate(wrapped or [Text("")]):
                 console.print(Text(" " * (lead + (HANG if n else 0))) + piece, soft_wrap=True)
     return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip("\n").split("\n"))

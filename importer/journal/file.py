@@ -36,6 +36,12 @@ CREATE TABLE created (dex_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, run_id
 CREATE INDEX created_run ON created (run_id);
 """
 
+RUN_DETAILS = """CREATE TABLE IF NOT EXISTS run_details (run_id TEXT PRIMARY KEY REFERENCES runs (id), kind TEXT NOT NULL,
+                                        api_url TEXT, email TEXT, reports TEXT)"""
+"""What `runs` shows of a run besides its counts: import or undo, the Dex URL and account email, the failure
+reports it wrote. Created when a run starts, so that a journal of an older dex-import gains it; an older
+dex-import reading a newer journal never looks at it (the schema version stays)."""
+
 
 class JournalBusy(InputError):
     """Another dex-import holds the journal (it is importing right now)."""

@@ -26,7 +26,9 @@ _CHUNK = 1 << 20
 @dataclass(frozen=True)
 class RunInfo:
     """One run of a journal, for ``dex-import runs``: its state is finished, stopped: why, interrupted,
-    or what kept the journal from being read; counts are the run's own when it finished, else the journal's."""
+    or what kept the journal from being read; counts are the run's own when it finished, else the journal's;
+    `kind` is import or undo; `api_url` and `email` say which Dex account it went to (None for a run of an
+    older dex-import, which did not write them down); `reports` are the failure reports it wrote."""
 
     run_id: str
     journal: Path
@@ -35,12 +37,26 @@ class RunInfo:
     finished_at: str | None
     state: str
     counts: Mapping[str, int]
+    kind: str = "import"
+    api_url: str | None = None
+    email: str | None = None
+    reports: tuple[str, ...] = ()
+
+    @property
+    def short_id(self) -> str:
+        """Returns the run id's last part, its four random hex digits (``3f2a``): `find_run` takes it.
+
+        >>> RunInfo("2026-12-02T09:00:00Z-3f2a", Path("j"), (), None, None, "finished", {}).short_id
+        '3f2a'
+        """
+        return self.run_id.rsplit("-", 1)[-1] if "-" in self.run_id else self.run_id
 
     def as_dict(self) -> dict[str, Any]:
         """Returns the JSON form of ``dex-import runs --json``."""
-        return {"run": self.run_id, "journal": str(self.journal), "inputs": list(self.inputs),
+        return {"run": self.run_id, "short_id": self.short_id, "kind": self.kind, "api_url": self.api_url,
+                "email": self.email, "journal": str(self.journal), "inputs": list(self.inputs),
                 "started": self.started_at, "finished": self.finished_at, "state": self.state,
-                "counts": dict(self.counts)}
+                "counts": dict(self.counts), "reports": list(self.reports)}
 
 
 def journal_folder() -> Path:
@@ -49,12 +65,14 @@ def journal_folder() -> Path:
 
 
 def open_import_journal(account_id: str, inputs: Sequence[str | os.PathLike[str]], *,
-                        path: str | os.PathLike[str] | None = None, fresh: bool = False) -> Journal:
-    """Returns the journal of importing `inputs` into the account `account_id`, a new run started in it: the
-    journal at `path` when given, else the default one of that account and those inputs (see
-    `default_journal_path`). `fresh` archives it first and starts over."""
+                        path: str | os.PathLike[str] | None = None, fresh: bool = False,
+                        api_url: str | None = None, email: str | None = None) -> Journal:
+    """Returns the journal of importing `inputs` into the account `account_id` (at `api_url`, whose email is
+    `email`), a new run started in it: the journal at `path` when given, else the default one of that account
+    and those inputs (see `default_journal_path`). `fresh` archives it first and starts over."""
     where = Path(path) if path is not None else default_journal_path(account_id, inputs)
-    return Journal.open(where, account_id=account_id, inputs=[os.path.abspath(p) for p in inputs], fresh=fresh)
+    return Journal.open(where, account_id=account_id, inputs=[os.path.abspath(p) for p in inputs], fresh=fresh,
+                        api_url=api_url, email=email)
 
 
 def default_journal_path(account_id: str, inputs: Sequence[str | os.PathLike[str]], *,
@@ -91,6 +109,11 @@ def run_infos(conn: sqlite3.Connection, path: Path) -> list[RunInfo]:
         seen.setdefault(run, {})[key] = seen.get(run, {}).get(key, 0) + count
     for run, count in conn.execute("SELECT run_id, count(*) FROM created GROUP BY run_id"):
         seen.setdefault(run, {})["created"] = count
+    details: dict[str, tuple[str, str | None, str | None, str | None]] = {}
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_details'").fetchone():
+        for run, kind, api_url, email, reports in conn.execute(
+                "SELECT run_id, kind, api_url, email, reports FROM run_details"):
+            details[run] = (kind, api_url, email, reports)
     infos = []
     for run, started, finished, inputs, counts, stopped in conn.execute(
             "SELECT id, started_at, finished_at, inputs, counts, stopped FROM runs ORDER BY rowid"):
@@ -99,7 +122,11 @@ def run_infos(conn: sqlite3.Connection, path: Path) -> list[RunInfo]:
         else:
             state = f"stopped: {stopped}" if stopped else "finished"
         known = json.loads(counts) if counts else {"created": 0, "failed": 0, "unknown": 0, **seen.get(run, {})}
-        infos.append(RunInfo(run, path, tuple(json.loads(inputs)), started, finished, state, known))
+        files = tuple(json.loads(inputs))
+        # an older dex-import wrote no details: its undo runs are the ones without inputs
+        kind, api_url, email, reports = details.get(run, ("import" if files else "undo", None, None, None))
+        infos.append(RunInfo(run, path, files, started, finished, state, known, kind, api_url, email,
+                             tuple(json.loads(reports)) if reports else ()))
     return infos
 
 
@@ -126,22 +153,24 @@ def list_runs(where: str | os.PathLike[str] | None = None) -> list[RunInfo]:
 
 
 def find_run(runs: Sequence[RunInfo], wanted: str) -> RunInfo:
-    """Returns the import run named by `wanted`: its id, a prefix of exactly one run's id, or ``last`` (the
-    newest import; runs of undo are never chosen by ``last``). UsageError when none or several match.
+    """Returns the import run named by `wanted`: its id, a prefix of exactly one run's id, its short id
+    (``3f2a``, the last part), or ``last`` (the newest import; runs of undo are never chosen by ``last``).
+    UsageError when none or several match.
 
     >>> find_run([RunInfo("2026-12-02T09:00:00Z-3f2a", Path("j"), ("a.csv",), "2026-12-02", None, "finished", {})],
     ...          "2026-12-02T09").run_id
     '2026-12-02T09:00:00Z-3f2a'
     """
     known = [r for r in runs if r.run_id != "-"]
+    imports = [r for r in known if r.kind == "import"]  # an undo is a run too
     if wanted == "last":
-        imports = [r for r in known if r.inputs]  # an undo is a run too, with no inputs
         if not imports:
             raise UsageError("no import in the journals yet: nothing to undo")
         return imports[-1]
     exact = [r for r in known if r.run_id == wanted]
     # a prefix names an import: the undo runs started in the same second must not make it ambiguous
-    found = exact or [r for r in known if r.inputs and r.run_id.startswith(wanted)]
+    found = exact or [r for r in imports if r.run_id.startswith(wanted)] or \
+        [r for r in imports if r.short_id == wanted.lower()]  # the short id `runs` shows
     if not found:
         raise UsageError(f"no run {wanted!r} in the journals; `dex-import runs` lists them")
     if len(found) > 1:

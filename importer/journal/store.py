@@ -34,7 +34,13 @@ from pathlib import Path
 from typing import Any, Generic, Literal, Self, TypeVar
 
 from importer.errors import InputError
-from importer.journal.file import OR_START_OVER, START_OVER, archive, connect
+from importer.journal.file import (
+    OR_START_OVER,
+    RUN_DETAILS,
+    START_OVER,
+    archive,
+    connect,
+)
 from importer.journal.file import (
     JournalBusy as JournalBusy,  # raised by Journal.open: importable from here
 )
@@ -133,8 +139,10 @@ class Journal:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, account_id: str, inputs: Sequence[str] = (),
-             fresh: bool = False, now: Callable[[], datetime] = utc_now) -> Journal:
-        """Returns the journal at `path` (created if missing) with a new run started in it.
+             fresh: bool = False, now: Callable[[], datetime] = utc_now, kind: str = "import",
+             api_url: str | None = None, email: str | None = None) -> Journal:
+        """Returns the journal at `path` (created if missing) with a new run started in it: an "import" or
+        an "undo" (`kind`), into the Dex account at `api_url` whose email is `email`, for ``runs`` to show.
 
         `fresh` moves an existing journal aside first (see `archive`) and starts over. InputError when the
         file is not a journal, is damaged, newer, in use, or belongs to another Dex account.
@@ -162,6 +170,9 @@ class Journal:
                                      path=str(path), hint=START_OVER)
                 db.execute("INSERT INTO runs (id, started_at, inputs) VALUES (?, ?, ?)",
                            (run_id, stamp(started), json.dumps(list(inputs))))
+                db.execute(RUN_DETAILS)
+                db.execute("INSERT INTO run_details (run_id, kind, api_url, email) VALUES (?, ?, ?, ?)",
+                           (run_id, kind, api_url, email))
         except BaseException:
             conn.close()
             raise
@@ -359,12 +370,14 @@ class Journal:
                 db.execute("UPDATE records SET state = 'unsent', dex_id = NULL, settled_at = ? "
                            "WHERE state = 'created' AND dex_id = ?", (now, dex_id))
 
-    def finish(self, counts: Mapping[str, int], *, stopped: str | None = None) -> None:
+    def finish(self, counts: Mapping[str, int], *, stopped: str | None = None, reports: Sequence[str] = ()) -> None:
         """Marks this run finished with its counts (created, skipped, failed, unknown; deleted, kept for an
-        undo) and why it stopped early, if it did."""
+        undo), why it stopped early, if it did, and the failure reports it wrote."""
         with self._write() as db:
             db.execute("UPDATE runs SET finished_at = ?, counts = ?, stopped = ? WHERE id = ?",
                        (stamp(self._now()), json.dumps(dict(counts)), stopped, self.run_id))
+            db.execute("UPDATE run_details SET reports = ? WHERE run_id = ?",
+                       (json.dumps([str(r) for r in reports]), self.run_id))
 
 
 class _CreatedIds(AbstractSet[str]):

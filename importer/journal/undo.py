@@ -162,10 +162,12 @@ class UndoOutcome:
 def undo_run(client: DexClient, journal: str | os.PathLike[str], run_id: str, *, force: bool = False,
              confirm: Callable[[int, UndoPlan], bool] = lambda created, plan: True,
              call: Call | None = None, sleep: Callable[[float], None] = time.sleep,
-             clock: Callable[[], float] = time.monotonic, account_id: str | None = None) -> UndoOutcome:
+             clock: Callable[[], float] = time.monotonic, account_id: str | None = None,
+             email: str | None = None) -> UndoOutcome:
     """Returns the outcome of undoing run `run_id` of the journal file `journal`, the journal kept right.
 
-    `account_id` is the id GET /users/me gave, when the caller has read (and checked) it already.
+    `account_id` is the id GET /users/me gave, when the caller has read (and checked) it already; `email`
+    the account's email it gave, written down with the run for ``runs`` to show.
 
     The undo is itself a run of the journal: it ends "finished" whatever happens (nothing to delete, `confirm`
     said no or raised, a delete failed), so `runs` never shows an undo as interrupted; the contacts Dex
@@ -179,7 +181,7 @@ def undo_run(client: DexClient, journal: str | os.PathLike[str], run_id: str, *,
     call = call or patient_read(sleep, clock=clock)
     if account_id is None:
         account_id = str(call(client.me).get("id", ""))
-    with Journal.open(journal, account_id=account_id) as book:
+    with Journal.open(journal, account_id=account_id, kind="undo", api_url=client.api_url, email=email) as book:
         created = [CreatedContact(c.dex_id, c.created_at, c.updated_at) for c in book.created_in_run(run_id)]
         kept = {"deleted": 0, "kept": len(created)}
         undone = book.undone_in_run(run_id)
