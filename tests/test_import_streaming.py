@@ -160,8 +160,8 @@ def test_the_summary_lists_the_first_ten_problems_in_line_order_and_counts_the_r
         "  … and 2 more (all of them: --json, or the report)",
         f"Failure report: {tmp_path / 'report.csv'}", "Fix it, then run:",
         f"  dex-import import {tmp_path / 'report.csv'}"]
-    assert lines[15].startswith("Run ") and lines[-2:] == ["Take back the contacts it created (asks first):",
-                                                           f"  dex-import undo {lines[15][4:8]}"]
+    assert lines[15].startswith("Run ") and lines[16:18] == ["Take back the contacts it created (asks first):",
+                                                             f"  dex-import undo {lines[15][4:8]}"]
     with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as handle:
         assert [int(row[3]) for row in list(csv.reader(handle))[1:]] == [3, 5, 7, 9, 11, 13, 15, 17, 18, 19, 21, 32]
 
