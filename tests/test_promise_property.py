@@ -184,7 +184,7 @@ _ENDING = st.tuples(st.sampled_from(["kill", "stop"]), st.integers(1, 24), st.bo
 
 
 # No shrinking: each example is a few imports, and a failure is read as drawn (the faults and endings are few)
-@settings(max_examples=8, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
+@settings(max_examples=6, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(error_rate=st.sampled_from([0.0, 0.15, 0.3]), drop=st.sampled_from([0.0, 0.2, 0.4]),
        rate_limit=st.sampled_from([None, 4.0]), seed=st.integers(0, 999),
