@@ -3,6 +3,8 @@
 - `load.get_mapping(name_or_path)`, `load.builtin_mappings()`, `load.load_mapping_file(path)`
 - `compile.compile_mapping(mapping, header)`: the mapping bound to a file's columns
 - `apply.apply_mapping(record, compiled, region=...)` -> `Mapped` (a contact, or a skip, with notices)
+- `generate.generate_mapper(compiled)`: the same as one generated function per mapping (`apply_mapping` is
+  the reference); `generate.StagedMapper` switches to it once a file has enough records to pay for it
 - `byname.suggest_mapping(columns)`: a starting mapping matched by column name
 
 The language is described in docs/mappings.md.

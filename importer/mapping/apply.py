@@ -31,6 +31,9 @@ class Mapped:
     used: frozenset[str] = frozenset()
     skip: str | None = None
     expected_skip: bool = False
+    filled: tuple[str, ...] | None = None
+    """The columns holding a value (not blank), in the record's order, counted by the preview; None when the
+    mapping did not look (a skipped record): the counting then looks itself."""
 
 
 @dataclass
@@ -85,9 +88,7 @@ class _Work:
                 if value.casefold() in held:
                     covered.append(col)
                 else:
-                    self.note(col, "unused-alternative",
-                              f"{target}: {_shorten(value)!r} not imported: {column!r} already gave the "
-                              f"{target}; map this column on its own to keep it")
+                    self.note(col, "unused-alternative", unused_alternative(target, value, column))
         return tuple(covered)
 
 
@@ -130,24 +131,33 @@ def apply_mapping(record: Record, compiled: Compiled, *, region: str | None = No
     if w.lines:
         w.contact["description"] = "\n".join(filter(None, [w.contact.get("description", ""), *w.lines]))
     _unmapped(w, compiled)
-    contact = {k: w.contact[k] for k in sorted(w.contact, key=lambda k: FIELD_ORDER.get(k, 999))}
+    filled = tuple(values) if compiled.blank else tuple(k for k, v in values.items() if v.strip())
+    return finish(record, w.contact, w.notices, labels, w.used, filled, name_was_split=w.name_was_split,
+                  has_names=bool(compiled.names))
+
+
+def finish(record: Record, fields: dict[str, Any], notices: list[Notice], labels: list[str], used: set[str],
+           filled: tuple[str, ...], *, name_was_split: bool, has_names: bool) -> Mapped:
+    """Returns the Mapped of a record whose fields are all read: in Dex's field order, a business named
+    after its company, and a record without a name skipped (shared by the generated mappers)."""
+    contact = {k: fields[k] for k in sorted(fields, key=lambda k: FIELD_ORDER.get(k, 999))}
     company = contact.get("company")
-    if company and not contact.get("full_name") and compiled.names:
+    if company and not contact.get("full_name") and has_names:
         # Rows for a business whose name columns are empty: the company is the name. (Only when the
         # mapping knows where names are: otherwise a person would be named after their employer.)
         contact = {"full_name": company, **contact}
-    elif company and w.name_was_split and contact.get("full_name", "").casefold() == company.casefold():
+    elif company and name_was_split and contact.get("full_name", "").casefold() == company.casefold():
         # Apple's company cards (X-ABShowAs:COMPANY) name the card after the company: not "first last".
         contact.pop("first_name", None)
         contact.pop("last_name", None)
-    notices = tuple(w.notices)
     if not contact.get("full_name"):
         what = _identifying_values(contact)
         reason = "no name" + (f" (only {what})" if what else "")
         notice = Notice(record.file, record.line, None, "no-name",
                         f"{reason}: not sent; add a name to the row to import it")
-        return Mapped(record, None, notices + (notice,), tuple(labels), frozenset(w.used), skip="no-name")
-    return Mapped(record, contact, notices, tuple(labels), frozenset(w.used))
+        return Mapped(record, None, (*notices, notice), tuple(labels), frozenset(used), skip="no-name",
+                      filled=filled)
+    return Mapped(record, contact, tuple(notices), tuple(labels), frozenset(used), filled=filled)
 
 
 def _names(w: _Work, compiled: Compiled) -> None:
@@ -320,9 +330,19 @@ def _unmapped(w: _Work, compiled: Compiled) -> None:
     for column, value in w.values.items():
         if column in compiled.referenced or column in compiled.ignored or not value.strip():
             continue
-        w.note(column, "unmapped-column",
-               f"column {column!r} is not in the mapping: {_shorten(clean_text(value))!r} not imported; map it "
-               "(for example under notes) or list it under ignore")
+        w.note(column, "unmapped-column", unmapped_column(column, value))
+
+
+def unused_alternative(target: str, value: str, column: str) -> str:
+    """Returns the message for a fallback column's `value` that the chosen `column` does not hold."""
+    return (f"{target}: {_shorten(value)!r} not imported: {column!r} already gave the {target}; map this "
+            "column on its own to keep it")
+
+
+def unmapped_column(column: str, value: str) -> str:
+    """Returns the message for a value in a column the mapping does not name."""
+    return (f"column {column!r} is not in the mapping: {_shorten(clean_text(value))!r} not imported; map it "
+            "(for example under notes) or list it under ignore")
 
 
 def _labelled(entry: dict[str, Any], label: str | None, ranking: int) -> dict[str, Any]:

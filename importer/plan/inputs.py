@@ -12,9 +12,10 @@ from dataclasses import dataclass, field, replace
 from typing import Union
 
 from importer.errors import InputError, UsageError
-from importer.mapping.apply import Mapped, apply_mapping
+from importer.mapping.apply import Mapped
 from importer.mapping.compile import Compiled, compile_mapping, fold
 from importer.mapping.detect import GENERIC, Detection, choose_mapping
+from importer.mapping.generate import StagedMapper
 from importer.mapping.load import get_mapping
 from importer.mapping.model import Mapping
 from importer.mapping.validate import suggest
@@ -124,11 +125,12 @@ def map_records(opened: OpenedFile, *, region: str | None = None) -> Iterator[Ma
         records = read_xlsx(opened.input, opened.info)  # type: ignore[arg-type]
     else:
         records = read_csv(opened.input, opened.info)  # type: ignore[arg-type]
-    compiled = opened.compiled
+    # apply_mapping for the first records, then the mapping's generated function (identical results)
+    mapper = StagedMapper(opened.compiled)
     for record in records:
         if opened.report:  # a failure report: cells back as they were, the report's columns dropped
             record = restore_record(record)
-        yield apply_mapping(record, compiled, region=region)
+        yield mapper.map(record, region)
 
 
 def _open_vcard(source: InputFile, options: ReadOptions) -> OpenedFile:
@@ -147,7 +149,7 @@ def _map_vcard(opened: OpenedFile, *, region: str | None) -> Iterator[Mapped]:
 
     Cards differ in their properties, so the mapping is compiled once per distinct set of columns.
     """
-    cache: dict[frozenset[str], Compiled] = {}
+    cache: dict[frozenset[str], StagedMapper] = {}
     mapping = opened.detection.mapping
     for item in read_vcard(opened.input.name, opened.input.open):
         if isinstance(item, CardFailure):
@@ -157,10 +159,10 @@ def _map_vcard(opened: OpenedFile, *, region: str | None) -> Iterator[Mapped]:
             yield Mapped(record, None, (notice,), skip="unreadable-card")
             continue
         key = frozenset(item.values)
-        compiled = cache.get(key)
-        if compiled is None:
-            compiled = cache[key] = compile_mapping(mapping, list(item.values))
-        yield apply_mapping(item, compiled, region=region)
+        mapper = cache.get(key)
+        if mapper is None:
+            mapper = cache[key] = StagedMapper(compile_mapping(mapping, list(item.values)))
+        yield mapper.map(item, region)
 
 
 def _report_mapping(source: InputFile, info: TableInfo) -> str | None:

@@ -129,12 +129,14 @@ def tally(summary: Summary, opened: OpenedFile, *, sample: int = 10) -> Iterator
             for column in values:
                 columns.setdefault(column, [0, 0])
         used = m.used
-        for column, value in values.items():
-            if value and not is_empty(value):  # most cells are "": no call for them
-                counts = columns[column]
-                counts[0] += 1
-                if column in used:
-                    counts[1] += 1
+        filled = m.filled  # the mapping saw which cells hold a value: no second look at every cell
+        if filled is None:
+            filled = tuple(column for column, value in values.items() if value and not is_empty(value))
+        for column in filled:
+            counts = columns[column]
+            counts[0] += 1
+            if column in used:
+                counts[1] += 1
         for notice in m.notices:
             summary.add_notice(notice)
         photos = m.record.values.get("PHOTO", "")  # the vCard reader counts the photos it skipped
