@@ -9,7 +9,6 @@ previews in constant memory, and ``out`` receives each contact as one JSON line,
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
@@ -37,9 +36,9 @@ def preview(paths: Sequence[Input], options: ReadOptions = ReadOptions(), *,
     opened = open_files(paths, options)
     with make_plan(opened, merge=merge, sample=sample, on_read=on_read) as plan:
         if out is not None:
-            dumps, write = json.JSONEncoder(ensure_ascii=False).encode, out.write
-            for planned in plan.contacts():
-                write(dumps(planned.contact) + "\n")
+            write = out.write
+            for text in plan.contact_texts():  # each contact's JSON encoded once, when it was spilled
+                write(text + "\n")
         return plan.summary
 
 

@@ -27,7 +27,7 @@ from importer.plan.merge import (
     merge_group,
     reason_of,
 )
-from importer.plan.spill import IntLog, Pickles, Spill, SpilledList
+from importer.plan.spill import IntLog, Pickles, Spill, SpilledList, encode_contact
 from importer.plan.summary import MAX_NOTICES, Summary, tally
 from importer.readers.source import counting
 
@@ -89,6 +89,17 @@ class Plan:
                 yield Planned(position, m.contact or {}, (m.record,), m.labels)
             elif groups.is_last(i):  # a group's records are fetched when it is complete
                 yield merge_group([(spill.read_at(p), p) for p in groups.group(i)])
+
+    def contact_texts(self) -> Iterator[str]:
+        """Yields the JSON text of each contact `contacts` yields, in its order, decoding none of them again."""
+        spill, groups = self._spill, self._groups
+        if spill is None or groups is None:
+            return
+        for position, i in _scan(groups, len(spill)):
+            if i is None:
+                yield spill.contact_text(position)
+            elif groups.is_last(i):
+                yield encode_contact(merge_group([(spill.read_at(p), p) for p in groups.group(i)]).contact)
 
     def close(self) -> None:
         """Removes the spill files."""

@@ -9,6 +9,7 @@ so that the records of a merged group can be fetched without holding them in mem
 from __future__ import annotations
 
 import itertools
+import json
 import pickle
 import tempfile
 from array import array
@@ -112,6 +113,9 @@ class Spill(Pickles):
     CSV file's rows all have the same columns, and pickling the names with every row cost three times as
     much as the values (a 40-column Google row: 17 µs against 6). Past `_COLUMN_SETS` different sets of
     columns (vCards name their properties card by card) the cells go as they are.
+
+    The contact goes to a file of its own as the JSON text it is sent and written as, encoded once
+    (`contact_text` hands it back without decoding it: what ``preview --out`` writes).
     """
 
     _COLUMN_SETS = 256
@@ -120,6 +124,10 @@ class Spill(Pickles):
         super().__init__(prefix)
         self._numbers: dict[tuple[str, ...], int] = {}
         self._columns: list[tuple[str, ...]] = []
+        self._texts: BinaryIO = tempfile.TemporaryFile(prefix=prefix + "contacts-")
+        self._text_offsets = IntLog("q", prefix)
+        self._text_end = 0
+        self._text_next = -1  # the position the contacts file is at after a read (in order: no seek)
 
     def append(self, m: Mapped) -> None:
         """Writes the record, contact and labels of `m` at the end of the spill."""
@@ -130,13 +138,39 @@ class Spill(Pickles):
             number = self._numbers[columns] = len(self._columns)
             self._columns.append(columns)
         cells = values if number is None else (number, tuple(values.values()))
-        self.add((file, line, cells, raw, notices, m.contact, m.labels))
+        self.add((file, line, cells, raw, notices, m.labels))
+        # one JSON line (JSON escapes newlines); surrogatepass: a lone surrogate read from a file survives
+        data = encode_contact(m.contact).encode("utf-8", "surrogatepass") + b"\n"
+        if self._text_next >= 0:
+            self._texts.seek(self._text_end)
+            self._text_next = -1
+        self._texts.write(data)
+        self._text_offsets.append(self._text_end)
+        self._text_end += len(data)
+
+    def contact_text(self, position: int) -> str:
+        """Returns the contact at `position` as its JSON text (no newline at its end)."""
+        if position != self._text_next:
+            self._texts.seek(self._text_offsets[position])
+        self._text_next = position + 1
+        return self._texts.readline()[:-1].decode("utf-8", "surrogatepass")
 
     def read_at(self, position: int) -> Mapped:
         """Returns the record at `position`; reading the positions in order reads the file in order."""
-        file, line, cells, raw, notices, contact, labels = self.load(position)
+        file, line, cells, raw, notices, labels = self.load(position)
         values = cells if isinstance(cells, dict) else dict(zip(self._columns[cells[0]], cells[1]))
+        contact = json.loads(self.contact_text(position))
         return Mapped(record_from((file, line, values, raw, notices)), contact, labels=labels)
+
+    def close(self) -> None:
+        """Removes the files."""
+        super().close()
+        self._texts.close()
+        self._text_offsets.close()
+
+
+encode_contact = json.JSONEncoder(ensure_ascii=False).encode
+"""Returns a contact as the JSON text ``preview --out`` writes (one line: no raw newline in it)."""
 
 
 class SpilledList(Generic[T]):
