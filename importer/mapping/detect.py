@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from importer.errors import UsageError
 from importer.mapping.byname import suggest_mapping
 from importer.mapping.compile import Header, compile_mapping, fold
-from importer.mapping.load import builtin_mappings, get_mapping
+from importer.mapping.load import (
+    IndexEntry,
+    builtin_index,
+    builtin_mapping,
+    builtin_names,
+    get_mapping,
+)
 from importer.mapping.model import Mapping
 from importer.mapping.validate import suggest, validate_mapping
 from importer.readers.csvfile import TableInfo
@@ -44,7 +50,7 @@ class Detection:
 
 def formats() -> list[str]:
     """Returns the names `--format` accepts: every built-in mapping, and "generic"."""
-    return [m.name for m in builtin_mappings()] + [GENERIC]
+    return [*builtin_names(), GENERIC]
 
 
 def choose_mapping(info: TableInfo, *, fmt: str | None = None, mapping: str | None = None) -> Detection:
@@ -55,23 +61,23 @@ def choose_mapping(info: TableInfo, *, fmt: str | None = None, mapping: str | No
     if fmt is not None:
         if fmt == GENERIC:
             return _generic(info, "format given with --format")
-        names = {m.name: m for m in builtin_mappings()}
-        if fmt not in names:
+        if fmt not in builtin_names():
             hint = suggest(fmt, formats())
             raise UsageError(f"unknown format {fmt!r}" + (f" (did you mean {hint!r}?)" if hint else "")
                              + f"; known formats: {', '.join(formats())}")
-        return Detection(fmt, names[fmt], "format given with --format")
-    candidates = sorted((c for m in builtin_mappings() if (c := _candidate(m, info))),
-                        key=lambda c: -c.score)
+        return Detection(fmt, builtin_mapping(fmt), "format given with --format")
+    # only the mappings whose detect rules the header meets are parsed (see load.INDEX_FILE)
+    candidates = sorted((c for e in builtin_index() if (c := _candidate(e, info))), key=lambda c: -c.score)
     if not candidates:
         return _generic(info, "no known export has this header")
     best = candidates[0]
     return Detection(best.mapping.name, best.mapping, best.reason, tuple(candidates))
 
 
-def _candidate(mapping: Mapping, info: TableInfo) -> Candidate | None:
-    """Returns how well `mapping` fits the table, or None when its detect columns are not all there."""
-    spec = mapping.detect
+def _candidate(entry: IndexEntry, info: TableInfo) -> Candidate | None:
+    """Returns how well a built-in mapping fits the table, or None when its detect columns are not all there
+    (then it is not even parsed)."""
+    spec = entry.detect
     if not spec.columns and not spec.any:
         return None
     header = Header(info.header)
@@ -81,6 +87,7 @@ def _candidate(mapping: Mapping, info: TableInfo) -> Candidate | None:
     anyof = [c for c in spec.any if _has(header, c)]
     if spec.any and not anyof:
         return None
+    mapping = builtin_mapping(entry.name)
     compiled = compile_mapping(mapping, info.header)
     known = compiled.referenced | compiled.ignored
     score = len(known) / max(len(info.header), 1)

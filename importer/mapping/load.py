@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
 import stat
+from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from importer.errors import MappingError, MappingProblem, UsageError
-from importer.mapping.model import Mapping
+from importer.mapping.model import DetectSpec, Mapping
 from importer.mapping.validate import suggest, validate_mapping
 from importer.mapping.yamlsafe import MAX_MAPPING_BYTES, YamlProblem, load_yaml
 
@@ -46,26 +50,109 @@ def load_mapping_file(path: str | os.PathLike[str]) -> Mapping:
     return parse_mapping(text, path=name)
 
 
-@functools.cache
-def builtin_mappings() -> tuple[Mapping, ...]:
-    """Returns every built-in mapping (mappings/*.yaml), sorted by name."""
+INDEX_FILE = "detect-index.json"
+"""Shipped beside the built-in mappings: each file's name, `detect:` rules and SHA-256, so that detection
+parses only the mappings whose rules a file meets (parsing all seven took ~300 ms on a busy machine).
+A file whose text no longer matches its hash is parsed instead: a stale index costs time, never a wrong
+answer (tests/test_mapping_index.py fails until it is written again with `write_index()`)."""
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """A built-in mapping as the detect index knows it, before it is parsed."""
+
+    name: str
+    file: str
+    detect: DetectSpec
+
+
+def _builtin_texts() -> dict[str, str]:
     folder = resources.files("importer.builtin_mappings")
-    found = []
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            found.append(parse_mapping(entry.read_text(encoding="utf-8"),
-                                       path=f"mappings/{entry.name}", builtin=True))
-    return tuple(found)
+    return {e.name: e.read_text(encoding="utf-8") for e in sorted(folder.iterdir(), key=lambda e: e.name)
+            if e.name.endswith(".yaml")}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_index(texts: dict[str, str], shipped: dict[str, Any]) -> tuple[IndexEntry, ...]:
+    """Returns the index entry of each mapping text (by file name): from `shipped` when its hash still
+    matches the text, else from parsing it."""
+    entries = []
+    for file, text in texts.items():
+        known = shipped.get(file)
+        if isinstance(known, dict) and known.get("sha256") == _digest(text):
+            detect = DetectSpec(*(tuple(known["detect"][k]) for k in ("columns", "any", "filename")))
+            entries.append(IndexEntry(known["name"], file, detect))
+        else:
+            mapping = _parse_builtin(file, text)
+            entries.append(IndexEntry(mapping.name, file, mapping.detect))
+    return tuple(entries)
+
+
+def index_data(texts: dict[str, str] | None = None) -> dict[str, Any]:
+    """Returns the detect index of the built-in mappings (or of `texts`), every file parsed."""
+    out: dict[str, Any] = {}
+    for file, text in (texts if texts is not None else _builtin_texts()).items():
+        m = _parse_builtin(file, text)
+        out[file] = {"name": m.name, "sha256": _digest(text),
+                     "detect": {"columns": list(m.detect.columns), "any": list(m.detect.any),
+                                "filename": list(m.detect.filename)}}
+    return out
+
+
+def write_index(folder: str | os.PathLike[str] | None = None) -> None:
+    """Writes the detect index of the built-in mappings into their folder (mappings/ in a checkout)."""
+    target = os.path.join(os.fspath(folder) if folder else str(resources.files("importer.builtin_mappings")),
+                          INDEX_FILE)
+    with open(target, "w", encoding="utf-8") as handle:
+        json.dump(index_data(), handle, indent=1, sort_keys=True, ensure_ascii=False)
+        handle.write("\n")
+
+
+@functools.cache
+def builtin_index() -> tuple[IndexEntry, ...]:
+    """Returns the index of the built-in mappings, sorted by file name, parsing only those it does not know."""
+    index = resources.files("importer.builtin_mappings") / INDEX_FILE
+    try:
+        shipped = json.loads(index.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        shipped = {}
+    return read_index(_builtin_texts(), shipped if isinstance(shipped, dict) else {})
+
+
+def builtin_names() -> list[str]:
+    """Returns the names of the built-in mappings, without parsing any."""
+    return [e.name for e in builtin_index()]
+
+
+@functools.cache
+def builtin_mapping(name: str) -> Mapping:
+    """Returns the built-in mapping called `name` (parsed the first time it is asked for); KeyError if none."""
+    for entry in builtin_index():
+        if entry.name == name:
+            return _parse_builtin(entry.file, _builtin_texts()[entry.file])
+    raise KeyError(name)
+
+
+def _parse_builtin(file: str, text: str) -> Mapping:
+    return parse_mapping(text, path=f"mappings/{file}", builtin=True)
+
+
+def builtin_mappings() -> tuple[Mapping, ...]:
+    """Returns every built-in mapping (mappings/*.yaml), sorted by file name: each one parsed."""
+    return tuple(builtin_mapping(e.name) for e in builtin_index())
 
 
 def get_mapping(name_or_path: str) -> Mapping:
     """Returns a built-in mapping by name (``google``) or a mapping file by path (``my.yaml``)."""
     if name_or_path.endswith((".yaml", ".yml")) or os.sep in name_or_path or os.path.exists(name_or_path):
         return load_mapping_file(name_or_path)
-    names = {m.name: m for m in builtin_mappings()}
+    names = builtin_names()
     if name_or_path in names:
-        return names[name_or_path]
-    hint = suggest(name_or_path, list(names))
+        return builtin_mapping(name_or_path)
+    hint = suggest(name_or_path, names)
     raise UsageError(f"no built-in mapping named {name_or_path!r}"
                      + (f" (did you mean {hint!r}?)" if hint else "")
                      + f"; built-in: {', '.join(names)}, or give the path of a .yaml file")
