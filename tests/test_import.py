@@ -210,8 +210,9 @@ def test_records_of_the_same_person_become_one_contact_with_one_id(
     (stored,) = dex_sandbox.store.contacts()
     assert [(Path(r.file).name, r.line, r.status, r.dex_id, r.message) for r in result.records] == [
         ("google-side.csv", 2, "created", stored["id"], None),
-        ("linkedin-side.csv", 2, "created", stored["id"],
-         f"merged into the contact of {dedupe / 'google-side.csv'}:2")]
+        ("linkedin-side.csv", 2, "merged", stored["id"],
+         f"merged into the contact of {dedupe / 'google-side.csv'}:2 (created)")]
+    assert (result.count("created"), result.count("merged"), result.contacts_created) == (1, 1, 1)
 
 
 GOOGLE_HEADER = "First Name,Last Name,Labels,E-mail 1 - Label,E-mail 1 - Value\r\n"

@@ -115,6 +115,10 @@ def fingerprint(contact: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+NOT_CONFIRMED = "not confirmed"
+"""Why a run that was asked to confirm and was told no stopped: it sent nothing, and resumes nothing."""
+
+
 class Journal:
     """The open journal of one import (owns the SQLite connection); a context manager.
 
@@ -287,6 +291,15 @@ class Journal:
             last = rows[-1][0]
             for _, dex_id, fp, run_id, contact in rows:
                 yield dex_id, fp, run_id, contact
+
+    def resumes(self) -> str | None:
+        """Returns the id of the earlier run this one finishes: the last one before it (a declined one aside),
+        when it stopped early or never finished; None when that run finished, or there is none."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT id, finished_at, stopped FROM runs WHERE id != ? AND coalesce(stopped, '') != ? "
+                "ORDER BY rowid DESC LIMIT 1", (self.run_id, NOT_CONFIRMED)).fetchone()
+        return None if row is None or (row[1] is not None and row[2] is None) else str(row[0])
 
     def undone_in_run(self, run_id: str) -> int:
         """Returns how many contacts run `run_id` created that are gone from Dex since (undo deleted them, or

@@ -6,4 +6,5 @@
 - `merge`: what makes two records one person, and the contact they become (`dedupe_keys`, `merge_group`).
 - `dedupe`, `spill`: the on-disk key index and record spill that keep memory flat.
 - `account`: who is already in the Dex account (`AccountIndex`); `existing`: what to do with each contact.
+- `forecast`: what the import is about to do once the account is checked, for its confirmation (`Forecast`).
 """

@@ -17,6 +17,9 @@ from typing import Any
 
 from importer.model import Record, record_from, record_state
 
+IN_DEX = ("created", "existing", "updated")
+"""The outcomes of a contact that is in Dex: the other records merged into it are ``merged``."""
+
 
 @dataclass(frozen=True)
 class FailedRecord:
@@ -28,7 +31,7 @@ class FailedRecord:
 
 @dataclass(frozen=True)
 class RecordResult:
-    """What happened to one record: created (with its Dex id), skipped, failed or unknown."""
+    """What happened to one record: one of `importer.importing.STATUSES`, its Dex id, and why."""
 
     file: str
     line: int
@@ -109,13 +112,17 @@ class RecordLog:
 
     def add_contact(self, records: Sequence[Record], status: str, dex_id: str | None,
                     message: str | None = None) -> None:
-        """Notes the same outcome for every record of a (possibly merged) contact; each record after the first
-        says it was merged into the first one's contact."""
+        """Notes the outcome of a (possibly merged) contact: `status` for its first record; each record after
+        the first is ``merged`` into the first one's contact, which it names (with `status`, when the contact
+        is in Dex: created, existing, updated), or has `status` too (not sent, failed: it is not in Dex)."""
         first = records[0]
-        for record in records:
-            merged = f"merged into the contact of {first.file}:{first.line}" if record is not first else None
-            text = "; ".join(m for m in (message, merged) if m) or None
-            self.add(record.file, record.line, status, dex_id, text)
+        self.add(first.file, first.line, status, dex_id, message)
+        into = f"merged into the contact of {first.file}:{first.line}"
+        for record in records[1:]:
+            if status in IN_DEX:
+                self.add(record.file, record.line, "merged", dex_id, f"{into} ({status})")
+            else:
+                self.add(record.file, record.line, status, dex_id, "; ".join(m for m in (message, into) if m))
 
     def first(self, limit: int, *, status: str | None = None, problem: bool = False) -> list[RecordResult]:
         """Returns the first `limit` results in file and line order: of `status`, or the problems."""

@@ -5,5 +5,6 @@
 - `retry`: `patient_read`, the one paced, retried path of every read (account check, lookups, labels, undo).
 - `pacing`, `pacing_fit`: find and follow Dex's unpublished rate limit.
 - `lookup`: settle a create whose answer was lost by looking the contacts up.
+- `stopping`: `Stop` (no new request; counts those in flight), and the wait that makes a second Ctrl-C stop at once.
 - `labels`: the person's labels as Dex tags or groups, and the run's own tag.
 """

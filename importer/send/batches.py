@@ -36,7 +36,7 @@ from importer.dex.client import (
     SurelyNotCreated,
 )
 from importer.model import Contact
-from importer.send.lookup import find_created
+from importer.send.lookup import ClaimedIds, find_created
 from importer.send.outcomes import (
     Batch,
     Created,
@@ -51,6 +51,7 @@ from importer.send.outcomes import (
     Unknown,
 )
 from importer.send.pacing import Pacer, Slot
+from importer.send.stopping import counted, wait_for_workers
 
 __all__ = ["Batch", "Created", "Failed", "Outcome", "Progress", "SendHooks", "SendPolicy", "SendResult",
            "SendStats", "Unknown", "send_contacts"]
@@ -111,22 +112,20 @@ class _Run(Generic[K]):
         self.outcomes: dict[int, tuple[K, Outcome]] = {}
         self.rounds: dict[int, int] = {}
         # the ids a lookup must not take for a contact whose answer was lost: the caller's, or our own
-        self.claimed: _Claimed | None = None
+        self.claimed: ClaimedIds | None = None
         if created_ids is None:
-            self.claimed = created_ids = _Claimed()
+            self.claimed = created_ids = ClaimedIds()
         self.exclude: Container[str] = created_ids
         self.tally: dict[type, int] = {Created: 0, Failed: 0, Unknown: 0}
         self.looked_for: set[int] = set()  # entries whose create lost its answer
+        self.out: set[int] = set()  # entries whose create request is out now
         self.queue: deque[_Work] = deque()
         self.pending: list[_Pending] = []
-        self.in_flight = 0
-        self.looking = False
-        self.exhausted = False
+        self.in_flight, self.looking, self.exhausted, self.abandoned = 0, False, False, False
         self.aborted: str | None = None
         self.error: BaseException | None = None
         self.counters = _Counters()
-        self.cond = threading.Condition()
-        self.hook_lock = threading.Lock()
+        self.cond, self.hook_lock = threading.Condition(), threading.Lock()
 
     # -- scheduling ----------------------------------------------------------------------------------------
 
@@ -197,9 +196,23 @@ class _Run(Generic[K]):
                 self.cond.notify_all()
 
     def _abort(self, exc: DexError) -> None:
+        """Stops the run: no batch could succeed (the key refused, a wrong URL, Dex unreachable)."""
         with self.cond:
             self.aborted = self.aborted or exc.describe()
             self.cond.notify_all()
+
+    def wake(self) -> None:
+        """Lets the workers see a change of `stop` at once."""
+        with self.cond:
+            self.cond.notify_all()
+
+    def abandon(self) -> None:
+        """Stops at once (`abandoned`): no hook is called any more, so what is in flight stays in flight in
+        the journal, for the next run to look up."""
+        with self.hook_lock:
+            self.abandoned = True
+        self.stop.set()
+        self.wake()
 
     # -- sending -------------------------------------------------------------------------------------------
 
@@ -210,6 +223,9 @@ class _Run(Generic[K]):
 
     def _settle(self, batch: Batch[int], decided: dict[int, Outcome]) -> None:
         with self.hook_lock:
+            if self.abandoned:  # the run has been accounted for: this answer is the next run's to find
+                return
+            self.out.difference_update(batch.keys)
             keys = tuple(self.keys[i] for i in batch.keys)
             settled = {self.keys[i]: o for i, o in decided.items()}
             for index, outcome in decided.items():
@@ -229,7 +245,10 @@ class _Run(Generic[K]):
     def _send(self, work: _Work) -> None:
         batch = self._batch(work.entries)
         with self.hook_lock:
+            if self.abandoned:
+                return self._finish()
             self.hooks.before_send(Batch(batch.number, tuple(self.keys[i] for i in batch.keys), batch.contacts))
+            self.out.update(batch.keys)
         slot = self.pacer.wait(cancelled=self.halted)
         if slot is None:  # stopped while waiting for the pace or a Retry-After: it was never sent
             self._settle(batch, {})
@@ -238,7 +257,8 @@ class _Run(Generic[K]):
         with self.cond:
             self.counters.requests += 1
         try:
-            created = self.client.create_contacts(list(batch.contacts))
+            with counted(self.stop):
+                created = self.client.create_contacts(list(batch.contacts))
         except SurelyNotCreated as exc:
             return self._retry(work, batch, exc, slot)
         except OutcomeUnknown as exc:
@@ -274,6 +294,10 @@ class _Run(Generic[K]):
             self._settle(batch, {})
             return self._finish(requeue=[work])
         work.attempts += 1
+        if work.attempts >= self.policy.max_attempts and exc.status_code is None:
+            self._settle(batch, {})  # Dex cannot be reached: no batch would get through; none of these was sent
+            self._abort(exc)
+            return self._finish()
         if work.attempts >= self.policy.max_attempts:
             message = f"not created: gave up after {work.attempts} tries: {exc.describe()}"
             self._settle(batch, {i: Failed(message) for i in work.entries})
@@ -319,7 +343,8 @@ class _Run(Generic[K]):
             with self.cond:
                 self.counters.requests += 1
             try:
-                result = call()
+                with counted(self.stop):
+                    result = call()
             except (SurelyNotCreated, OutcomeUnknown) as exc:
                 with self.cond:
                     self.counters.rate_limited += exc.status_code == 429
@@ -344,8 +369,9 @@ class _Run(Generic[K]):
             found = find_created([self.contacts[i] for i in entries], self.client, since=since,
                                  exclude=self.exclude, read=self.read)
         except DexError as exc:
-            if isinstance(exc, AuthError):
-                self._abort(exc)
+            if isinstance(exc, AuthError) or (isinstance(exc, SurelyNotCreated) and exc.status_code is None):
+                self._abort(exc)  # no lookup can be made: they stay in flight, for the next run to look up
+                return self._finish(sent=False)
             found = [Unknown(f"no answer, and the lookup failed: {exc.describe()}") for _ in entries]
         by_entry = dict(zip(entries, found))
         resend: list[int] = []
@@ -365,39 +391,19 @@ class _Run(Generic[K]):
         self._finish(requeue=[_Work(resend[s:s + size]) for s in range(0, len(resend), size)], sent=False)
 
 
-class _Claimed:
-    """The Dex ids this run created, as their hashes: a lookup must not take one of them for a contact whose
-    answer was lost. A str id costs about 110 bytes in a set, its hash about 60; two of a million ids share a
-    hash with a chance under one in 10^7, and then a contact whose answer was lost would be sent again."""
-
-    def __init__(self) -> None:
-        self._hashes: set[int] = set()
-
-    def add(self, dex_id: str) -> None:
-        """Notes an id this run created."""
-        self._hashes.add(hash(dex_id))
-
-    def __contains__(self, dex_id: object) -> bool:
-        return hash(dex_id) in self._hashes
-
-
-def utc_now() -> datetime:
-    """Return the current time in UTC (the default wall clock, compared with Dex's created_at)."""
-    return datetime.now(timezone.utc)
-
-
 def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batch_size: int = 100,
                   concurrency: int = 4, sleep: Callable[[float], None] = time.sleep,
-                  clock: Callable[[], float] = time.monotonic, now: Callable[[], datetime] = utc_now,
+                  clock: Callable[[], float] = time.monotonic, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
                   rng: random.Random | None = None, on_progress: Callable[[Progress], None] | None = None,
                   hooks: SendHooks[K] | None = None, stop: threading.Event | None = None,
                   policy: SendPolicy | None = None, check_key: bool = True,
                   keep_settled: bool = True, created_ids: Container[str] | None = None) -> SendResult[K]:
     """Return each key's outcome after creating the contacts in Dex, in batches, exactly once.
 
-    The key is checked first (``GET /users/me``): AuthError before any contact is read or sent. A key
-    refused mid-run stops the run (`SendResult.stopped`); keys read but not sent then end `Failed`.
-    Setting `stop` sends no new batch; lost answers are still looked up. `sleep`, `clock` (monotonic),
+    The key is checked first (``GET /users/me``): AuthError before any contact is read or sent. A key refused
+    or Dex unreachable mid-run stops the run (`SendResult.fatal`): keys read but not sent end `NotSent`, those
+    sent and unanswered `Unknown`. Setting `stop` (a first Ctrl-C) sends no new batch; lost answers are still
+    looked up; a second Ctrl-C stops at once (`wait_for_workers`). `sleep`, `clock` (monotonic),
     `now` (wall clock) and `rng` are injectable so tests run fast and repeatable. With `keep_settled` false
     the result holds only the keys no `hooks.settled` call decided (a caller that takes every outcome from
     its hook need not hold a million of them twice). `created_ids` holds every Dex id created so far, for a
@@ -420,31 +426,25 @@ def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batc
                for n in range(max(1, concurrency))]
     for thread in threads:
         thread.start()
-    try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(timeout=0.2)
-    except KeyboardInterrupt:
-        # Ctrl-C: no new batches; in-flight ones finish and lost answers are looked up
-        run.stop.set()
-        with run.cond:
-            run.cond.notify_all()
-        for thread in threads:
-            thread.join()
-    if run.error is not None:
+    wait_for_workers(threads, stop=run.stop, wake=run.wake, abandon=run.abandon)
+    if run.error is not None and not run.abandoned:
         raise run.error
-    unsettled = sorted(run.keys)
+    with run.hook_lock, run.cond:  # abandoned, the workers may still run: they change nothing any more
+        unsettled = sorted(run.keys)
+        out = run.out | run.looked_for
     stopped = run.aborted
-    if stopped is None and run.halted() and (unsettled or not run.exhausted):
+    if stopped is None and run.abandoned:
+        stopped = "stopped at once, with requests in flight"
+    elif stopped is None and run.halted() and (unsettled or not run.exhausted):
         stopped = f"stopped at the time limit of {policy.time_limit:g} s before every contact was sent" \
             if run.timed_out else "stopped before every contact was sent"
     ended: dict[int, tuple[K, Outcome]] = {}
     for i in unsettled:
-        # its create lost its answer and the run ended before a lookup could tell; or it was never sent
+        # its create was sent and the run ended before its answer or a lookup could tell; or it was never sent
         ended[i] = (run.keys[i], Unknown(f"no answer from Dex, and not looked up: {stopped}")
-                    if i in run.looked_for else NotSent(f"not sent: {stopped}"))
+                    if i in out else NotSent(f"not sent: {stopped}"))
     outcomes = {key: outcome for _, (key, outcome) in sorted({**run.outcomes, **ended}.items())}
     c = run.counters
     stats = SendStats(c.requests, c.rate_limited, c.retries, c.lookups, c.splits, clock() - started)
-    return SendResult(outcomes, stats, stopped)
+    return SendResult(outcomes, stats, stopped, run.aborted)
 

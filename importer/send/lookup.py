@@ -116,3 +116,19 @@ def _unclaim_shared(results: list[Found], reason: str) -> list[Found]:
     ids = [r.dex_id for r in results if isinstance(r, Created)]
     shared = {i for i in ids if ids.count(i) > 1}
     return [Unknown(reason) if isinstance(r, Created) and r.dex_id in shared else r for r in results]
+
+
+class ClaimedIds:
+    """The Dex ids this run created, as their hashes: a lookup must not take one of them for a contact whose
+    answer was lost. A str id costs about 110 bytes in a set, its hash about 60; two of a million ids share a
+    hash with a chance under one in 10^7, and then a contact whose answer was lost would be sent again."""
+
+    def __init__(self) -> None:
+        self._hashes: set[int] = set()
+
+    def add(self, dex_id: str) -> None:
+        """Notes an id this run created."""
+        self._hashes.add(hash(dex_id))
+
+    def __contains__(self, dex_id: object) -> bool:
+        return hash(dex_id) in self._hashes

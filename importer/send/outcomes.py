@@ -120,11 +120,13 @@ class Progress:
 
 @dataclass(frozen=True)
 class SendResult(Generic[K]):
-    """Each key's outcome, in input order; `stopped` says why a run ended early (keys never read are absent)."""
+    """Each key's outcome, in input order; `stopped` says why a run ended early (keys never read are absent),
+    `fatal` why it could not go on at all (the key refused, Dex unreachable), when that was the reason."""
 
     outcomes: dict[K, Outcome]
     stats: SendStats
     stopped: str | None = None
+    fatal: str | None = None
 
     def of_kind(self, kind: type[Created | Failed | Unknown]) -> dict[K, Outcome]:
         """Return the outcomes of one kind (Created, Failed or Unknown)."""
