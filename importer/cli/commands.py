@@ -66,13 +66,15 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         plan = stack.enter_context(make_plan(open_files(args.files, options), merge=not args.no_merge,
                                              sample=args.limit))
         if args.out:
+            from importer.dex.description import as_sent
             from importer.errors import ImporterError
             from importer.report.atomic import atomic_text
 
-            try:  # whole or not at all: a full disk leaves no half-written file
+            try:  # whole or not at all: a full disk leaves no half-written file; each contact as it is sent
                 with atomic_text(args.out) as handle:
                     for planned in plan.contacts():
-                        handle.write(json.dumps(planned.contact, ensure_ascii=False) + "\n")
+                        handle.write(json.dumps(as_sent(planned.contact, args.description_format),
+                                                ensure_ascii=False) + "\n")
             except OSError as exc:
                 raise ImporterError(f"--out {args.out}: cannot be written ({exc.strerror or exc}); "
                                     "nothing was sent, and no file was left") from None
@@ -109,7 +111,8 @@ def _client(args: argparse.Namespace, *, required: bool = True) -> Any:
     if not key:
         raise UsageError("no API key: pass --token KEY or set DEX_API_KEY (keys are made in Dex under "
                          "Settings > API); to rehearse without one, run `dex-import sandbox`")
-    return DexClient(key, api_url=args.api_url or os.environ.get("DEX_API_URL") or DEFAULT_API_URL)
+    return DexClient(key, api_url=args.api_url or os.environ.get("DEX_API_URL") or DEFAULT_API_URL,
+                     description_format=getattr(args, "description_format", "html"))
 
 
 def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--encoding", metavar="CODEC", help="text encoding (default: detected)")
         p.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected)")
 
+    def describing(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument_group("what is sent").add_argument(
+            "--description-format", choices=("html", "text"), default="html",
+            help="send each description line as an HTML paragraph, < > & escaped, as Dex keeps rich text "
+                 "(default), or as plain text lines")
+
     def key(parser: argparse.ArgumentParser) -> None:
         p = parser.add_argument_group("Dex account")
         p.add_argument("--token", metavar="KEY", help="Dex API key (default: $DEX_API_KEY)")
@@ -127,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     reading(p)
     merging(p)
     account(p, required=False)
+    describing(p)
     p.add_argument("--out", metavar="FILE.jsonl", help="write every contact, one JSON object per line")
     p.add_argument("--json", action="store_true", help="print the whole summary as one JSON object")
     p.add_argument("--limit", type=int, default=10, metavar="N", help="contacts shown (default 10)")
@@ -142,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     reading(p)
     merging(p)
     sending(p)
+    describing(p)
     p.add_argument("--report", metavar="PATH",
                    help="where the failure report goes (default: beside the input, named after it and the run)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object on stdout")

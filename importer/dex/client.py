@@ -41,6 +41,7 @@ from importer.dex.answers import (
     read_object,
     read_page,
 )
+from importer.dex.description import FORMATS, as_sent
 from importer.dex.fields import DEFAULT_API_URL
 from importer.errors import (
     AuthError,
@@ -109,7 +110,10 @@ class DexClient:
     """
 
     def __init__(self, api_key: str, *, api_url: str = DEFAULT_API_URL,
-                 transport: httpx.BaseTransport | None = None, timeout: float = 60.0) -> None:
+                 transport: httpx.BaseTransport | None = None, timeout: float = 60.0,
+                 description_format: str = "html") -> None:
+        """`description_format`: how a contact's description is sent (importer.dex.description): "html"
+        paragraphs, as Dex keeps it (the default), or "text"."""
         import httpx
 
         try:
@@ -132,6 +136,9 @@ class DexClient:
             # never show the key itself, not even a bad one
             raise UsageError("the API key is empty or contains spaces or control characters: copy it again "
                              "from Dex under Settings > API")
+        if description_format not in FORMATS:
+            raise UsageError(f"description format {description_format!r}: use one of {', '.join(FORMATS)}")
+        self.description_format = description_format
         self.api_url = str(url).rstrip("/")
         self._key = api_key
         self._http = httpx.Client(
@@ -230,7 +237,8 @@ class DexClient:
         (UnexpectedAnswer, an OutcomeUnknown): the caller must look."""
         if not 1 <= len(contacts) <= MAX_CREATE:
             raise UsageError(f"a create call takes 1 to {MAX_CREATE} contacts, got {len(contacts)}")
-        data, call = self._call("POST", "/contacts/", json={"contacts": list(contacts)}, wrong_flag_ok=True)
+        sent = [as_sent(c, self.description_format) for c in contacts]
+        data, call = self._call("POST", "/contacts/", json={"contacts": sent}, wrong_flag_ok=True)
         created = read_created(data, call, sent=len(contacts))
         for row in created:
             # the ids go into the journal: a hostile server must not get the key (or a megabyte) stored there
@@ -278,7 +286,7 @@ class DexClient:
 
     def update_contact(self, contact_id: str, fields: Contact) -> dict[str, Any]:
         """Return the contact after changing only the `fields` sent."""
-        data, call = self._call("PUT", f"/contacts/{contact_id}", json=dict(fields))
+        data, call = self._call("PUT", f"/contacts/{contact_id}", json=as_sent(fields, self.description_format))
         return read_object(data, call, key="contact", need_id=False)
 
     def delete_contacts(self, contact_ids: Sequence[str]) -> list[str]:
