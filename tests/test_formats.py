@@ -34,7 +34,7 @@ HIDDEN = "hidden LinkedIn member (LinkedIn leaves out members who hide their nam
 def run(path: Path | str, **options: Any) -> tuple[Summary, list[dict[str, Any]]]:
     """Returns the preview Summary of one file and the contacts it writes to --out, in order."""
     out = io.StringIO()
-    summary = preview([path], ReadOptions(region="US", **options), out=out)
+    summary = preview([path], ReadOptions(region="US", **options), out=out, description_format="text")  # as read: the lines
     return summary, [json.loads(line) for line in out.getvalue().splitlines()]
 
 

@@ -15,7 +15,8 @@ def contacts(*names: str, merge: bool = True) -> tuple[list[dict], object]:
     import json
 
     out = io.StringIO()
-    summary = preview([str(DEDUPE / n) for n in names], ReadOptions(region="US"), out=out, merge=merge)
+    summary = preview([str(DEDUPE / n) for n in names], ReadOptions(region="US"), out=out, merge=merge,
+                      description_format="text")  # the lines as merged, before they are made HTML
     return [json.loads(line) for line in out.getvalue().splitlines()], summary
 
 

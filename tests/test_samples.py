@@ -202,7 +202,8 @@ def test_every_sample_file_has_an_expectation() -> None:
 def test_sample_previews_to_exact_contacts(sample: Sample) -> None:
     path, mapping = next((p, m) for p, m in sample_inputs(SAMPLES) if p == SAMPLES / sample.file)
     out = io.StringIO()
-    summary = preview([path], ReadOptions(mapping=str(mapping) if mapping else None, region="US"), out=out)
+    summary = preview([path], ReadOptions(mapping=str(mapping) if mapping else None, region="US"), out=out,
+                      description_format="text")  # the lines as read
     contacts = [json.loads(line) for line in out.getvalue().splitlines()]
     assert summary.files[0].format == sample.format
     assert contacts == sample.contacts

@@ -66,15 +66,14 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         plan = stack.enter_context(make_plan(open_files(args.files, options), merge=not args.no_merge,
                                              sample=args.limit))
         if args.out:
-            from importer.dex.description import as_sent
+            from importer.dex.description import sent_text
             from importer.errors import ImporterError
             from importer.report.atomic import atomic_text
 
             try:  # whole or not at all: a full disk leaves no half-written file; each contact as it is sent
                 with atomic_text(args.out) as handle:
-                    for planned in plan.contacts():
-                        handle.write(json.dumps(as_sent(planned.contact, args.description_format),
-                                                ensure_ascii=False) + "\n")
+                    for text in plan.contact_texts():  # encoded once, when spilled
+                        handle.write(sent_text(text, args.description_format) + "\n")
             except OSError as exc:
                 raise ImporterError(f"--out {args.out}: cannot be written ({exc.strerror or exc}); "
                                     "nothing was sent, and no file was left") from None

@@ -16,6 +16,7 @@ instead of being escaped a second time. `--description-format text` sends the li
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -55,3 +56,11 @@ def as_sent(contact: Mapping[str, Any], description_format: str = "html") -> dic
     if description_format == "html" and isinstance(description, str) and description:
         sent["description"] = to_html(description)
     return sent
+
+
+def sent_text(text: str, description_format: str = "html") -> str:
+    """Returns a contact's JSON text as Dex is sent it (see `as_sent`): the text itself when there is no
+    description to turn into rich text, so that a contact encoded once is not decoded again for nothing."""
+    if description_format != "html" or '"description"' not in text:
+        return text
+    return json.dumps(as_sent(json.loads(text), description_format), ensure_ascii=False)
