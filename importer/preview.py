@@ -40,8 +40,7 @@ def preview(paths: Sequence[Input], options: ReadOptions = ReadOptions(), *,
         if out is not None:
             write = out.write
             for text in plan.contact_texts():  # each contact's JSON encoded once, when it was spilled
-                write(sent_text(text, description_format) + "
-")
+                write(sent_text(text, description_format) + "\n")
         return plan.summary
 
 
