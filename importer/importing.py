@@ -133,13 +133,15 @@ class ImportResult:
 
 
 def run_import(paths: Sequence[Input], client: DexClient, *, read: ReadOptions = ReadOptions(),
-               send: SendOptions = SendOptions(), merge: bool = True, **sending: Any) -> ImportResult:
-    """Returns the result of importing `paths` into the Dex account of `client` (see `send_plan`).
+               send: SendOptions = SendOptions(), merge: bool = True, strict: bool = False,
+               **sending: Any) -> ImportResult:
+    """Returns the result of importing `paths` into the Dex account of `client` (see `send_plan`); `merge`
+    and `strict` say who is the same person (see `importer.plan.plan.make_plan`).
 
     Files are opened and detected before anything else: a bad file or mapping stops the run with nothing
     sent (InputError, MappingError).
     """
-    with make_plan(open_files(paths, read), merge=merge) as plan:
+    with make_plan(open_files(paths, read), merge=merge, strict=strict) as plan:
         return send_plan(plan, client, send=send, **sending)
 
 

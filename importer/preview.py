@@ -24,7 +24,7 @@ from importer.send.retry import patient_read
 
 
 def preview(paths: Sequence[Input], options: ReadOptions = ReadOptions(), *,
-            out: TextIO | None = None, sample: int = 10, merge: bool = True,
+            out: TextIO | None = None, sample: int = 10, merge: bool = True, strict: bool = False,
             on_read: Callable[[int, int], None] | None = None, description_format: str = "html") -> Summary:
     """Returns the Summary of reading, mapping and deduplicating every file; writes the contacts to `out`
     as JSON lines, exactly as the import would send them, in input order (a merged contact where its last
@@ -32,11 +32,12 @@ def preview(paths: Sequence[Input], options: ReadOptions = ReadOptions(), *,
 
     Raises InputError/MappingError/UsageError before reading anything when a file or mapping is unusable:
     every file is opened and detected first, so a bad second file stops the run before the first is read.
-    `on_read(bytes read, total bytes)` follows the reading, for a progress bar (see `make_plan`);
-    `description_format` is how descriptions are sent (importer.dex.description).
+    `on_read(bytes read, total bytes)` follows the reading, for a progress bar (see `make_plan`); `merge`
+    and `strict` say who is the same person (see `make_plan`); `description_format` is how descriptions are
+    sent (importer.dex.description).
     """
     opened = open_files(paths, options)
-    with make_plan(opened, merge=merge, sample=sample, on_read=on_read) as plan:
+    with make_plan(opened, merge=merge, strict=strict, sample=sample, on_read=on_read) as plan:
         if out is not None:
             write = out.write
             for text in plan.contact_texts():  # each contact's JSON encoded once, when it was spilled

@@ -64,7 +64,7 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     client = _client(args, required=False)
     with contextlib.ExitStack() as stack:
         plan = stack.enter_context(make_plan(open_files(args.files, options), merge=not args.no_merge,
-                                             sample=args.limit))
+                                             strict=args.merge == "strict", sample=args.limit))
         if args.out:
             from importer.dex.description import sent_text
             from importer.errors import ImporterError
@@ -139,7 +139,8 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # The files are read once, into the plan: its counts drive the progress bar's ETA and the question.
     reading = read_bar(err, quiet=args.quiet)
     try:
-        plan = make_plan(open_files(args.files, options), merge=not args.no_merge, sample=5,
+        plan = make_plan(open_files(args.files, options), merge=not args.no_merge, strict=args.merge == "strict",
+                         sample=5,
                          on_read=reading.update if reading else None)
     finally:
         if reading:

@@ -75,9 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     def merging(p: argparse.ArgumentParser) -> None:
-        p.add_argument_group("merging").add_argument("--no-merge", action="store_true",
-                       help="do not merge records of the same person (same email, LinkedIn handle, or phone "
-                            "and name) into one contact")
+        group = p.add_argument_group("merging")
+        group.add_argument("--merge", choices=("normal", "strict"), default="normal",
+                           help="who is the same person: normal (same email, LinkedIn handle, phone and name, "
+                                "or name and company unless their profiles or work addresses differ) or strict "
+                                "(never by name and company alone, in the files or in Dex)")
+        group.add_argument("--no-merge", action="store_true",
+                           help="do not merge records of the same person into one contact")
 
     def reading(parser: argparse.ArgumentParser) -> None:
         p = parser.add_argument_group("reading the files")

@@ -85,6 +85,11 @@ def convert_field(name: str, text: str, *, date_order: str | None) -> tuple[dict
         handle = _HANDLERS[name](text)
         if handle is None:
             return {}, ("invalid-handle", f"{text!r} is not a {name} profile; not imported")
+        if name == "linkedin" and (cut := handles.linkedin_cut(text, handle)):
+            # an Excel re-save turned a letter into "?" and the URL now ends there: the handle would name
+            # someone else, and as a merge key it joined strangers
+            return {}, ("cut-handle", f"{text!r} looks cut or damaged ({cut}): its LinkedIn handle {handle!r} "
+                                      "is not imported nor used to find the same person; fix it in the file")
         return {name: handle}, None
     if name in URL_FIELDS:
         url = handles.clean_website(text)

@@ -62,6 +62,28 @@ def linkedin_handle(raw: str) -> str | None:
     return None  # /pub/, /company/, /school/, /feed/: see the module docstring
 
 
+def linkedin_cut(raw: str, handle: str) -> str | None:
+    """Returns why `handle`, read out of `raw`, is what a cut or damaged URL left rather than a whole handle,
+    or None when it looks whole. LinkedIn handles have 3 to 100 characters and never end in "-"; a "?" right
+    after the handle that starts no query (no "=") is a letter that a re-save replaced, and the rest of the
+    handle is after it (``linkedin.com/in/raj-?ahin-1a2b`` gives ``raj-``).
+
+    >>> linkedin_cut("https://www.linkedin.com/in/raj?ahin-1a2b", "raj")
+    'the URL is cut at "?"'
+    >>> linkedin_cut("https://www.linkedin.com/in/ann-example/?trk=people", "ann-example") is None
+    True
+    """
+    if handle.endswith("-"):
+        return 'the handle ends in "-"'
+    if len(handle) < 3:
+        return "the handle is shorter than 3 characters"
+    if _segments(raw, r"linkedin\.com") is not None:
+        query = urlsplit(_with_scheme(raw.strip())).query
+        if query and "=" not in query:
+            return 'the URL is cut at "?"'
+    return None
+
+
 def twitter_handle(raw: str) -> str | None:
     """Return the Twitter/X handle without "@" ("ann") from a twitter.com or x.com URL or "@ann", else None."""
     text = raw.strip()

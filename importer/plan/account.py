@@ -6,8 +6,10 @@ handles and names. `AccountIndex.match` then answers locally, by the first rule 
 
 1. an email in common (case-insensitive);
 2. the same LinkedIn handle (case-insensitive; a URL stored in Dex counts by its handle);
-3. the same full name *and* the same company (both present on both sides, case- and whitespace-insensitive),
-   unless both have LinkedIn handles and they differ: two profiles are two people.
+3. the same name *and* the same company (both present, compared as `importer.normalize.keys` folds them:
+   case, spacing, accents and legal forms), unless their identities conflict (`keys.conflict`: two LinkedIn
+   profiles, or two addresses at one work domain, are two people): the very rule of the in-file merge.
+   ``--merge strict`` (`match(..., strict=True)`) leaves this rule out.
 
 A name alone never matches (namesakes are common), and a contact whose email is not in Dex still goes on to
 rules 2 and 3 (people have more than one address). When a rule finds several Dex contacts, the oldest is the
@@ -30,7 +32,14 @@ from importer.dex.client import EMAILS_PER_LOOKUP, MAX_TAKE, DexClient
 from importer.dex.fields import parse_time
 from importer.model import Contact
 from importer.normalize.handles import linkedin_handle
-from importer.normalize.keys import fold_email, fold_text, name_keys
+from importer.normalize.keys import (
+    conflict,
+    fold_email,
+    fold_text,
+    identity_of,
+    linkedin_key,
+    name_company_keys,
+)
 
 Read = Callable[[Callable[[], Any]], Any]
 """Wraps each read-only call (to pace and retry it); the default calls it directly."""
@@ -51,7 +60,7 @@ def _handle(value: Any) -> str:
     # Dex may hold a URL someone pasted rather than the bare handle the importer sends
     if not isinstance(value, str) or not value.strip():
         return ""
-    return fold_text(linkedin_handle(value) or "")
+    return linkedin_key(fold_text(linkedin_handle(value) or ""))
 
 
 def _emails(contact: Mapping[str, Any]) -> list[str]:
@@ -91,7 +100,7 @@ class AccountIndex:
     complete: set[str] = field(default_factory=set)
     by_email: dict[str, list[str]] = field(default_factory=dict)
     by_linkedin: dict[str, list[str]] = field(default_factory=dict)
-    by_name_company: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    by_name_company: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, client: DexClient, *, emails: Iterable[str], read: Read = _direct,
@@ -130,29 +139,31 @@ class AccountIndex:
             _put(self.by_email, email, dex_id)
         if handle := _handle(row.get("linkedin")):
             _put(self.by_linkedin, handle, dex_id)
-        if company := fold_text(row.get("company")):
-            for name in name_keys(row):
-                _put(self.by_name_company, (name, company), dex_id)
+        for key in name_company_keys(row):
+            _put(self.by_name_company, key, dex_id)
 
-    def match(self, contact: Contact, *, others: Container[str] = ()) -> Match | None:
+    def match(self, contact: Contact, *, others: Container[str] = (), strict: bool = False) -> Match | None:
         """Return the Dex contact that `contact` already is, by the first rule that finds one, or None.
 
         `others` are contacts this import created for other records: never a match, whatever the rule (two
-        rows with the same name and company are two people the import was told about)."""
+        rows with the same name and company are two people the import was told about). With `strict`, name
+        and company never match."""
         for email in _emails(contact):
             if ids := [i for i in self.by_email.get(email, ()) if i not in others]:
                 return self._match(ids, f"email {email}")
         handle = _handle(contact.get("linkedin"))
         if handle and (ids := [i for i in self.by_linkedin.get(handle, ()) if i not in others]):
             return self._match(ids, f"linkedin handle {handle}")
-        company = fold_text(contact.get("company"))
-        if company:
-            for name in sorted(name_keys(contact)):
-                ids = [i for i in self.by_name_company.get((name, company), [])
-                       if not (handle and _handle(self.contacts[i].get("linkedin")) not in ("", handle))
-                       and i not in others]
-                if ids:
-                    return self._match(ids, f"name and company {name}, {company}")
+        if strict:
+            return None
+        own = identity_of(contact, handle=handle)
+        for key in name_company_keys(contact):
+            ids = [i for i in self.by_name_company.get(key, []) if i not in others
+                   and conflict(identity_of(self.contacts[i], handle=_handle(self.contacts[i].get("linkedin"))),
+                                own) is None]
+            if ids:
+                name, company = key.split("\x1f")
+                return self._match(ids, f"name and company {name}, {company}")
         return None
 
     def _match(self, ids: list[str], how: str) -> Match:

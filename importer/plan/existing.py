@@ -73,11 +73,12 @@ def load_account(client: DexClient, contacts: Iterable[Contact], *, existing: st
 
 
 def decide(contact: Contact, index: AccountIndex | None, *, existing: str, client: DexClient,
-           read: Callable[[Callable[[], Any]], Any], others: Container[str] = ()) -> Decision:
+           read: Callable[[Callable[[], Any]], Any], others: Container[str] = (), strict: bool = False) -> Decision:
     """Returns what the import does with `contact`: create it, leave it, or fill its empty fields.
 
-    `others`: the Dex contacts this import created for other records, which `contact` never matches."""
-    match: Match | None = index.match(contact, others=others) if index is not None else None
+    `others`: the Dex contacts this import created for other records, which `contact` never matches;
+    `strict`: name and company alone matches no one (``--merge strict``)."""
+    match: Match | None = index.match(contact, others=others, strict=strict) if index is not None else None
     if match is None:
         return CREATE
     if existing == "skip":
@@ -217,7 +218,8 @@ def _decide_all(plan: Plan, client: DexClient | None, *, existing: str, journal:
             earlier.want(planned.position, fp, planned.contact, planned.labels)
             continue
         others: Container[str] = earlier.others(fp) if earlier is not None else ()
-        decision = decide(planned.contact, index, existing=existing, client=client, read=read, others=others) \
+        decision = decide(planned.contact, index, existing=existing, client=client, read=read, others=others,
+                          strict=plan.strict) \
             if client is not None else CREATE
         if decision.action == "create":
             labels.update(dict.fromkeys(planned.labels))

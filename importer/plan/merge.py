@@ -1,8 +1,9 @@
 """Returns what makes two records the same person, and the one contact several records become.
 
 Records are the same person when they share an email (case-insensitive) or a LinkedIn handle, or the same
-phone (E.164) together with the same name (`dedupe_keys`). A shared phone alone is not enough: offices and
-families share numbers. Merging (`merge_group`) keeps the union of emails, phones, addresses and description
+phone (E.164) together with the same name (`strong_keys`); or the same name and company, unless their
+LinkedIn profiles or their addresses at one domain differ (`weak_keys`; the rule is
+`importer.normalize.keys`). A shared phone alone is not enough: offices and families share numbers. Merging (`merge_group`) keeps the union of emails, phones, addresses and description
 lines, the first non-empty value of every other field, a description line naming the records merged, and a
 notice for each value that lost to another (`merge_conflicts`).
 """
@@ -17,7 +18,13 @@ from typing import Any
 from importer.dex.fields import FIELD_ORDER
 from importer.mapping.apply import Mapped
 from importer.model import Contact, Notice, Record
-from importer.normalize.keys import fold_email
+from importer.normalize.keys import (
+    NAME_AND_COMPANY,
+    fold_email,
+    fold_name,
+    linkedin_key,
+    name_company_keys,
+)
 from importer.plan.dedupe import Groups
 
 
@@ -43,21 +50,36 @@ class Merge:
         return " + ".join(f"{f}:{line}" for f, line in self.records) + f" ({self.reason})"
 
 
-def dedupe_keys(contact: Contact) -> list[tuple[str, str]]:
+def strong_keys(contact: Contact) -> list[tuple[str, str]]:
     """Returns the keys that make two records the same person: emails, LinkedIn handle, phone with name.
 
-    >>> dedupe_keys({"full_name": "Ann Example", "linkedin": "Ann-Example",
+    >>> strong_keys({"full_name": "Ann Example", "linkedin": "Ann-Example",
     ...              "contact_phone_numbers": [{"phone_number_sanitized": "+12125550134"}]})
     [('LinkedIn handle', 'ann-example'), ('phone and name', '+12125550134 ann example')]
     """
     keys = [("email", fold_email(e["email"])) for e in contact.get("contact_emails", ())]
-    if contact.get("linkedin"):
-        keys.append(("LinkedIn handle", contact["linkedin"].casefold()))
-    name = " ".join(str(contact.get("full_name", "")).split()).casefold()
+    if handle := linkedin_key(contact.get("linkedin")):  # a cut handle (``raj-``) is no key
+        keys.append(("LinkedIn handle", handle))
+    name = fold_name(str(contact.get("full_name") or ""))
     if name:
         keys += [("phone and name", f"{p['phone_number_sanitized']} {name}")
                  for p in contact.get("contact_phone_numbers", ()) if p.get("phone_number_sanitized")]
     return keys
+
+
+def weak_keys(contact: Contact) -> list[tuple[str, str]]:
+    """Returns the keys that make two records the same person unless their identities conflict: name and
+    company (`importer.normalize.keys.name_company_keys`)."""
+    return [(NAME_AND_COMPANY, key) for key in name_company_keys(contact)]
+
+
+def dedupe_keys(contact: Contact, *, names: bool = True) -> list[tuple[str, str]]:
+    """Returns every dedupe key of a contact, strong ones first, then (with `names`) the weak ones.
+
+    >>> dedupe_keys({"full_name": "Ann Example", "company": "Acme GmbH", "linkedin": "ann-example"})
+    [('LinkedIn handle', 'ann-example'), ('name and company', 'ann example\x1facme')]
+    """
+    return strong_keys(contact) + (weak_keys(contact) if names else [])
 
 
 def merge_group(group: list[tuple[Mapped, int]]) -> Planned:
@@ -120,10 +142,16 @@ def _same_entry(key: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def reason_of(groups: Groups, leader: int, members: dict[int, Mapped]) -> str:
-    """Returns why the group of `leader` was joined: ``same email ann@example.com``, from its first join."""
-    reason = groups.reason(leader)
-    if reason is None:
-        return "same person"
-    position, index = reason
-    kind, text = dedupe_keys(members[position].contact or {})[index]
-    return f"same {kind} {text.split(' ', 1)[0]}"
+    """Returns why the group of `leader` was joined, from its first strong join and its first weak join:
+    ``same email ann@example.com``, ``same name and company (Ann Example, Acme Inc.)``, or both."""
+    reasons = []
+    strong = groups.reason(leader)
+    if strong is not None:
+        position, index = strong
+        kind, text = dedupe_keys(members[position].contact or {})[index]
+        reasons.append(f"same {kind} {text.split(' ', 1)[0]}")
+    weak = groups.reason(leader, weak=True)
+    if weak is not None:
+        contact = members[weak[0]].contact or {}
+        reasons.append(f"same {NAME_AND_COMPANY} ({contact.get('full_name')}, {contact.get('company')})")
+    return "; ".join(reasons) or "same person"

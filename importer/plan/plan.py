@@ -17,15 +17,17 @@ from typing import Any
 
 from importer.mapping.apply import Mapped
 from importer.model import Notice, Record, record_from, record_state
+from importer.normalize.keys import identity_of
 from importer.plan.dedupe import Groups, KeyIndex
 from importer.plan.inputs import OpenedFile
 from importer.plan.merge import (
     Merge,
     Planned,
-    dedupe_keys,
     merge_conflicts,
     merge_group,
     reason_of,
+    strong_keys,
+    weak_keys,
 )
 from importer.plan.spill import IntLog, Pickles, Spill, SpilledList, encode_contact
 from importer.plan.summary import MAX_NOTICES, Summary, tally
@@ -74,6 +76,7 @@ class Plan:
     summary: Summary
     opened: Sequence[OpenedFile] = ()
     merges: SpilledList[Merge] = field(default_factory=SpilledList)
+    strict: bool = False  # name and company alone makes no one the same person, in the file or in Dex
     unused: list[Unused] | UnusedLog = field(default_factory=list)
     _spill: Spill | None = None
     _groups: Groups | None = None
@@ -120,14 +123,18 @@ OnRead = Callable[[int, int], None]
 """Called as reading goes on with (bytes read so far, total bytes of all inputs), e.g. to move a progress bar."""
 
 
-def make_plan(opened: Sequence[OpenedFile], *, merge: bool = True, sample: int = 10,
+def make_plan(opened: Sequence[OpenedFile], *, merge: bool = True, strict: bool = False, sample: int = 10,
               on_read: OnRead | None = None) -> Plan:
     """Returns the plan of reading `opened` (already opened and detected): counts, merges, spilled contacts.
+
+    With `merge`, records of the same person become one contact (`importer.plan.merge`); with `strict` too,
+    only by their strong keys (email, LinkedIn handle, phone with name), never by name and company alone,
+    and the account check (`importer.plan.account`) matches no one by name and company either.
 
     `on_read(done, total)` is called after every 64 KB or so of input, and once more at the end of each
     file; `total` is the sum of the files' sizes (the record count is not known before the end).
     """
-    plan = Plan(Summary(), opened)
+    plan = Plan(Summary(), opened, strict=strict)
     total = sum(item.input.size or 0 for item in opened)
     if on_read is not None:
         opened = _reporting(opened, on_read, total)
@@ -145,7 +152,11 @@ def make_plan(opened: Sequence[OpenedFile], *, merge: bool = True, sample: int =
                 if m.contact is None:
                     unused.append(Unused(m.record, _unused_message(m), m.expected_skip))
                     continue
-                index.add(dedupe_keys(m.contact) if merge else [])
+                if merge:
+                    weak = weak_keys(m.contact) if not strict else []
+                    index.add(strong_keys(m.contact), weak, identity_of(m.contact) if weak else None)
+                else:
+                    index.add([])
                 spill.append(m)
                 keys = tuple(k for k, v in m.contact.items() if v not in _EMPTY)
                 fills.append(filled.setdefault(keys, len(filled)))
