@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from importer.cli.account import account_id as _account_id
 from importer.cli.account import import_journal as _journal
 from importer.cli.account import locked as _locked
-from importer.cli.output import progress_bar, read_bar
+from importer.cli.output import plan_options, progress_bar, read_bar, write_pairs
 from importer.cli.parser import PROG
 from importer.cli.screen import screen_of
 from importer.dex.fields import DEFAULT_API_URL
@@ -63,8 +63,9 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_writable("--html", args.html)
     client = _client(args, required=False)
     with contextlib.ExitStack() as stack:
-        plan = stack.enter_context(make_plan(open_files(args.files, options), merge=not args.no_merge,
-                                             strict=args.merge == "strict", sample=args.limit))
+        plan = stack.enter_context(make_plan(open_files(args.files, options), sample=args.limit,
+                                             **plan_options(args)))
+        written = write_pairs(args.possible_duplicates, plan.summary)
         if args.out:
             from importer.dex.description import sent_text
             from importer.errors import ImporterError
@@ -98,6 +99,8 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"\nWrote {summary.contacts} contacts to {args.out}", file=out)
         if args.html:
             print(f"Wrote the page to {shell_quote(args.html)}: open it in a browser", file=out)
+        if written:
+            print(written, file=out)
     return summary.exit_code
 
 
@@ -139,14 +142,14 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # The files are read once, into the plan: its counts drive the progress bar's ETA and the question.
     reading = read_bar(err, quiet=args.quiet)
     try:
-        plan = make_plan(open_files(args.files, options), merge=not args.no_merge, strict=args.merge == "strict",
-                         sample=5,
-                         on_read=reading.update if reading else None)
+        plan = make_plan(open_files(args.files, options), sample=5, on_read=reading.update if reading else None,
+                         **plan_options(args))
     finally:
         if reading:
             reading.close()
     with plan:
         summary = plan.summary
+        write_pairs(args.possible_duplicates, summary)
         if not args.yes and sys.stdin is not None and sys.stdin.isatty() and not args.json:
             print(preview_text(summary, screen=screen_of(err)), file=err)
             answer = input(f"\nCreate {summary.contacts} contacts in Dex at {client.api_url}? [y/N] ")

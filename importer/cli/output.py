@@ -1,4 +1,5 @@
-"""Writes what the CLI prints besides text: JSON written as it is made, and the progress bars on stderr."""
+"""Writes what the CLI prints besides text: JSON written as it is made, the progress bars on stderr, and the
+possible duplicates to decide on (with the options that read the decisions back)."""
 
 from __future__ import annotations
 
@@ -62,3 +63,24 @@ def progress_bar(total: int, err: TextIO, *, quiet: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, unit="contact", file=err, dynamic_ncols=True, desc="Importing")
+
+
+def plan_options(args: Any) -> dict[str, Any]:
+    """Returns `make_plan`'s options of who is the same person: --no-merge, --merge, --merge-decisions."""
+    decisions = None
+    if args.merge_decisions:
+        from importer.plan.decisions import read_decisions
+
+        decisions = read_decisions(args.merge_decisions)
+    return {"merge": not args.no_merge, "strict": args.merge == "strict", "decisions": decisions}
+
+
+def write_pairs(path: str | None, summary: Any) -> str:
+    """Returns what to say after writing the possible duplicates of `summary` to `path` ("" without one)."""
+    if not path:
+        return ""
+    from importer.plan.decisions import write_possible_duplicates
+
+    count = write_possible_duplicates(path, summary.possible_duplicates)
+    return (f"Wrote {count} possible duplicates to {path}: write accept or reject in its first column, then "
+            "pass it with --merge-decisions")

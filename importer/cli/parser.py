@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
                                 "(never by name and company alone, in the files or in Dex)")
         group.add_argument("--no-merge", action="store_true",
                            help="do not merge records of the same person into one contact")
+        group.add_argument("--possible-duplicates", metavar="FILE.csv",
+                           help="write the pairs that are probably one person but were not merged (Bob and "
+                                "Robert at one company, ...) to a CSV, to write accept or reject in")
+        group.add_argument("--merge-decisions", metavar="FILE.csv",
+                           help="that CSV with your decisions: merge the pairs you accepted, stop listing "
+                                "those you rejected")
 
     def reading(parser: argparse.ArgumentParser) -> None:
         p = parser.add_argument_group("reading the files")

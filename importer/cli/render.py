@@ -16,6 +16,7 @@ from importer.mapping.apply import Mapped
 from importer.mapping.detect import Detection
 from importer.model import Notice
 from importer.plan.inputs import OpenedFile
+from importer.plan.likely import MAX_BLOCK
 from importer.plan.summary import FileSummary, Summary
 from importer.report.records import RecordLog
 
@@ -70,6 +71,27 @@ def contact_rows(sample: list[Mapped], *, width: int = 80) -> Any:
                  whole=["email, phone"], widths={"name": name, "works as": rest - name})
 
 
+def possible_duplicates_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND) -> list[str]:
+    """Returns the lines listing the possible duplicates (score, the two records, why), none when there are
+    none, and the blocks too big to search."""
+    out = []
+    pairs = summary.possible_duplicates
+    if pairs:
+        count = len(pairs) + summary.possible_duplicates_more
+        out.append(f"possible duplicates: {count} pair{'s' if count != 1 else ''} probably one person, "
+                   "not merged (--possible-duplicates FILE writes them to decide on; --merge-decisions FILE "
+                   "then merges those you accept):")
+        out += [f"  {p.describe()}" for p in pairs[:examples * 2]]
+        if len(pairs) + summary.possible_duplicates_more > examples * 2:
+            out.append(f"  … and {len(pairs) + summary.possible_duplicates_more - examples * 2} more (the first "
+                       f"{len(pairs)}: --json)")
+    if summary.not_searched:
+        shown = "; ".join(summary.not_searched[:examples])
+        more = f"; and {len(summary.not_searched) - examples} more" if len(summary.not_searched) > examples else ""
+        out.append(f"possible duplicates not searched among more than {MAX_BLOCK:,} records sharing: {shown}{more}")
+    return out
+
+
 def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND,
                  predictions: RecordLog | None = None, api_url: str | None = None,
                  screen: Screen = Screen()) -> str:
@@ -82,6 +104,7 @@ def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND,
     out.append(styled(f"records {summary.records} · contacts {summary.contacts} · skipped {skipped}"
                       + (f" ({reasons})" if reasons else "") + f" · warnings {warning_count(summary)}", "bold"))
     out += merge_lines(summary, examples * 2)
+    out += possible_duplicates_text(summary, examples=examples)
     if summary.sample:
         out += ["", styled(f"First {len(summary.sample)} contacts (all of them: --html PAGE or --out FILE):",
                            "bold"), contact_rows(summary.sample, width=screen.width)]

@@ -148,8 +148,12 @@ def reason_of(groups: Groups, leader: int, members: dict[int, Mapped]) -> str:
     strong = groups.reason(leader)
     if strong is not None:
         position, index = strong
-        kind, text = dedupe_keys(members[position].contact or {})[index]
-        reasons.append(f"same {kind} {text.split(' ', 1)[0]}")
+        keys = strong_keys(members[position].contact or {})
+        if index < len(keys):
+            kind, text = keys[index]
+            reasons.append(f"same {kind} {text.split(' ', 1)[0]}")
+        else:  # the keys after a record's own are those of the person's merge decisions
+            reasons.append("accepted in the merge decisions")
     weak = groups.reason(leader, weak=True)
     if weak is not None:
         contact = members[weak[0]].contact or {}

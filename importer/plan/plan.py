@@ -18,8 +18,10 @@ from typing import Any
 from importer.mapping.apply import Mapped
 from importer.model import Notice, Record, record_from, record_state
 from importer.normalize.keys import identity_of
+from importer.plan.decisions import Decisions
 from importer.plan.dedupe import Groups, KeyIndex
 from importer.plan.inputs import OpenedFile
+from importer.plan.likely import BlockIndex, Search
 from importer.plan.merge import (
     Merge,
     Planned,
@@ -77,6 +79,7 @@ class Plan:
     opened: Sequence[OpenedFile] = ()
     merges: SpilledList[Merge] = field(default_factory=SpilledList)
     strict: bool = False  # name and company alone makes no one the same person, in the file or in Dex
+    likely: Search = field(default_factory=Search)  # possible duplicates: shown, not merged
     unused: list[Unused] | UnusedLog = field(default_factory=list)
     _spill: Spill | None = None
     _groups: Groups | None = None
@@ -124,12 +127,14 @@ OnRead = Callable[[int, int], None]
 
 
 def make_plan(opened: Sequence[OpenedFile], *, merge: bool = True, strict: bool = False, sample: int = 10,
-              on_read: OnRead | None = None) -> Plan:
+              on_read: OnRead | None = None, decisions: Decisions | None = None) -> Plan:
     """Returns the plan of reading `opened` (already opened and detected): counts, merges, spilled contacts.
 
     With `merge`, records of the same person become one contact (`importer.plan.merge`); with `strict` too,
     only by their strong keys (email, LinkedIn handle, phone with name), never by name and company alone,
-    and the account check (`importer.plan.account`) matches no one by name and company either.
+    and the account check (`importer.plan.account`) matches no one by name and company either. Pairs that
+    are probably one person but no rule merged are searched for (`importer.plan.likely`) into `Plan.likely`;
+    `decisions` (`importer.plan.decisions`) merges the pairs the person accepted and drops the rejected ones.
 
     `on_read(done, total)` is called after every 64 KB or so of input, and once more at the end of each
     file; `total` is the sum of the files' sizes (the record count is not known before the end).
@@ -139,6 +144,7 @@ def make_plan(opened: Sequence[OpenedFile], *, merge: bool = True, strict: bool 
     if on_read is not None:
         opened = _reporting(opened, on_read, total)
     index = KeyIndex()
+    blocks = BlockIndex()
     spill = plan._spill = Spill()
     unused = plan.unused = UnusedLog()
     # Which fields each record fills, as an id into `filled` (a few hundred distinct sets at most): the
@@ -154,7 +160,14 @@ def make_plan(opened: Sequence[OpenedFile], *, merge: bool = True, strict: bool 
                     continue
                 if merge:
                     weak = weak_keys(m.contact) if not strict else []
-                    index.add(strong_keys(m.contact), weak, identity_of(m.contact) if weak else None)
+                    strong = strong_keys(m.contact)
+                    if decisions is not None:
+                        chosen, stale = decisions.keys_of(m.record.file, m.record.line,
+                                                          str(m.contact.get("full_name") or ""))
+                        strong += chosen
+                        for notice in stale:
+                            plan.summary.add_notice(notice)
+                    blocks.add(index.add(strong, weak, identity_of(m.contact) if weak else None), m.contact)
                 else:
                     index.add([])
                 spill.append(m)
@@ -163,12 +176,22 @@ def make_plan(opened: Sequence[OpenedFile], *, merge: bool = True, strict: bool 
             done += item.input.size or 0
             if on_read is not None:
                 on_read(done, total)
-        plan._groups = index.groups()
+        groups = plan._groups = index.groups()
+
+        def ref(position: int) -> tuple[str, int, str]:
+            m = spill.read_at(position)
+            return m.record.file, m.record.line, str((m.contact or {}).get("full_name") or "")
+
+        plan.likely = blocks.search(groups.leader, ref, decisions.says_two if decisions is not None else None)
+        plan.summary.possible_duplicates = plan.likely.pairs
+        plan.summary.not_searched = plan.likely.unsearched
+        plan.summary.possible_duplicates_more = plan.likely.more
     except BaseException:
         plan.close()
         raise
     finally:
         index.close()
+        blocks.close()
     try:
         merged_fills = _note_merges(plan, filled)
         summary = plan.summary

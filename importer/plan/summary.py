@@ -15,6 +15,7 @@ from importer.exitcodes import ExitCode
 from importer.mapping.apply import Mapped
 from importer.model import Notice
 from importer.plan.inputs import OpenedFile, map_records
+from importer.plan.likely import Likely
 from importer.plan.spill import SpilledList
 
 MAX_NOTICES = 100_000
@@ -62,6 +63,9 @@ class Summary:
     notices: SpilledList[Notice] = field(default_factory=SpilledList)  # the first thousand in memory
     notice_kinds: Counter[str] = field(default_factory=Counter)
     sample: list[Mapped] = field(default_factory=list)
+    possible_duplicates: list[Likely] = field(default_factory=list)  # probably one person, not merged
+    not_searched: list[str] = field(default_factory=list)  # blocks too big to search for them
+    possible_duplicates_more: int = 0  # found past the ones kept
 
     @property
     def exit_code(self) -> ExitCode:
@@ -92,6 +96,9 @@ class Summary:
             "warnings_truncated": sum(self.notice_kinds.values()) - len(self.notices),
             "warnings_by_kind": dict(self.notice_kinds),
             "contacts_sample": [m.contact for m in self.sample],
+            "possible_duplicates": [p.as_dict() for p in self.possible_duplicates],
+            "possible_duplicates_truncated": self.possible_duplicates_more,
+            "possible_duplicates_not_searched": list(self.not_searched),
         }
 
     def add_notice(self, notice: Notice) -> None:
