@@ -78,9 +78,9 @@ def possible_duplicates_text(summary: Summary, *, examples: int = EXAMPLES_PER_K
     pairs = summary.possible_duplicates
     if pairs:
         count = len(pairs) + summary.possible_duplicates_more
-        out.append(f"possible duplicates: {count} pair{'s' if count != 1 else ''} probably one person, "
+        out += ["", f"Possible duplicates: {count} pair{'s' if count != 1 else ''} probably one person, "
                    "not merged (--possible-duplicates FILE writes them to decide on; --merge-decisions FILE "
-                   "then merges those you accept):")
+                   "then merges those you accept):"]
         out += [f"  {p.describe()}" for p in pairs[:examples * 2]]
         if len(pairs) + summary.possible_duplicates_more > examples * 2:
             out.append(f"  … and {len(pairs) + summary.possible_duplicates_more - examples * 2} more (the first "
@@ -88,7 +88,7 @@ def possible_duplicates_text(summary: Summary, *, examples: int = EXAMPLES_PER_K
     if summary.not_searched:
         shown = "; ".join(summary.not_searched[:examples])
         more = f"; and {len(summary.not_searched) - examples} more" if len(summary.not_searched) > examples else ""
-        out.append(f"possible duplicates not searched among more than {MAX_BLOCK:,} records sharing: {shown}{more}")
+        out.append(f"Possible duplicates not searched among more than {MAX_BLOCK:,} records sharing: {shown}{more}")
     return out
 
 
