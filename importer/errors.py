@@ -10,7 +10,8 @@ goes on. Exceptions are for problems that stop a whole file or run, and they car
     └── DexError                  a Dex call did not succeed (method, path, status_code, message, retry_after)
         ├── AuthError             401/403: the key is wrong, stale, or its plan has no API access
         ├── Rejected              another 4xx (or a redirect): the server refused this request as it stands
-        │   └── NotFound          404
+        │   ├── NotFound          404
+        │   └── Conflict          409: a contact with the id sent exists already
         ├── SurelyNotCreated      nothing was done: could not connect, 429, 503; sending again is safe
         └── OutcomeUnknown        it may have been done: timeout or connection lost after sending, another
             │                     5xx; never resend a create blindly
@@ -121,6 +122,10 @@ class Rejected(DexError):
 
 class NotFound(Rejected):
     """The contact, tag or group does not exist (404)."""
+
+
+class Conflict(Rejected):
+    """Dex has the thing already (409): for a create sent with contact ids, a contact with one of those ids."""
 
 
 class SurelyNotCreated(DexError):

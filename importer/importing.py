@@ -42,6 +42,7 @@ from importer.report.failures import (
 )
 from importer.report.records import FailedRecord, RecordLog, RecordResult
 from importer.send.batches import send_contacts
+from importer.send.ids import IdDeriver, IdMode
 from importer.send.labels import Ensured, ensure_labels, inline_links
 from importer.send.outcomes import (
     Batch,
@@ -105,6 +106,9 @@ class ImportResult:
     tags_created: tuple[str, ...] = ()
     groups_created: tuple[str, ...] = ()
     """The tags and groups this run made in Dex (the person's labels, and the run's ``--tag``)."""
+    contact_ids: str | None = None
+    """What Dex did with the id each contact was sent with: keep, ignore or refuse (`importer.send.ids`);
+    None when no create was answered."""
 
     def count(self, status: str) -> int:
         """Returns how many records ended with `status`."""
@@ -124,7 +128,7 @@ class ImportResult:
         record's JSON made as it is read (see `importer.preview.write_json`)."""
         records = (r.as_dict() for r in self.records)
         return {**{status: self.count(status) for status in STATUSES}, "contacts_created": self.contacts_created,
-                "incomplete": self.incomplete, "run_id": self.run_id,
+                "incomplete": self.incomplete, "run_id": self.run_id, "contact_ids": self.contact_ids,
                 "tags_created": list(self.tags_created), "groups_created": list(self.groups_created),
                 "report": self.reports, "seconds": round(self.seconds, 3), "stopped": self.stopped,
                 "fatal": self.fatal,
@@ -171,6 +175,7 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
     halt = stop if stop is not None else Stop()
     patient = patient_read(sleep, clock=clock, rate=(send.policy or SendPolicy()).initial_rate)
     user = patient(client.me)
+    account_id = str(user["id"])
     read = _guarded(patient, halt)
     result = ImportResult(plan.summary, run_id=journal.run_id if journal else None)
     run = _Sending(plan, result, journal)
@@ -179,7 +184,8 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
             on_phase("checking", plan.summary.contacts)
         if journal is not None:
             settle_in_flight(journal, client, read=read)
-        run.decisions = decisions = decide_all(plan, client, existing=existing, journal=journal, read=read)
+        run.decisions = decisions = decide_all(plan, client, existing=existing, journal=journal, read=read,
+                                               account_id=account_id)
         if journal is not None and decisions.gone:  # deleted in Dex since: the journal must not hold them back
             journal.forget_created([gone.dex_id for gone in decisions.gone])
         result.notes = decisions.gone_notes()
@@ -190,11 +196,13 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
             if on_phase is not None:
                 on_phase("sending", plan.summary.contacts - len(decisions.by_position))
             run.label(client, labels_as, tag, read)
+            run.deriver = IdDeriver(account_id)  # each contact's id, the same as decide_all gave it
             sent = send_contacts(run.items(), client, batch_size=send.batch_size, concurrency=send.concurrency,
                                  on_progress=on_progress, hooks=_Settling(journal.hooks() if journal else None,
                                                                           run.settle),
                                  stop=halt, policy=send.policy, clock=clock, sleep=sleep, now=now, check_key=False,
-                                 keep_settled=False, created_ids=journal.created_ids() if journal else None)
+                                 keep_settled=False, created_ids=journal.created_ids() if journal else None,
+                                 ids=run.ids)
             run.settle(sent.outcomes, ended=True)  # those the run ended without settling: never sent, or never looked up
             result.stopped, result.fatal = sent.stopped, sent.fatal
             if sent.stopped:  # the contacts the run never reached, and the fills: not sent either
@@ -210,6 +218,9 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
         run.account_rest(f"not sent: {result.stopped}")
     finally:
         run.updates.close()
+        if run.deriver is not None:
+            run.deriver.close()
+        result.contact_ids = run.ids.mode
     by_name = {item.name: item for item in plan.opened}
     log = result.records
     for name in log.failed_files():
@@ -261,6 +272,8 @@ class _Sending:
         self.closed = False  # every record has its outcome: a late answer changes nothing
         self.lock = threading.Lock()
         self.updates = Pickles("dex-import-updates-")  # the records and decision of each contact to fill, on disk
+        self.deriver: IdDeriver | None = None  # the id each contact is sent with (importer.send.ids)
+        self.ids = IdMode(on_decided=journal.note_id_mode if journal is not None else None)
         for unused in plan.unused:
             failed = None if unused.expected else unused.record
             self.log.add(unused.record.file, unused.record.line, "skipped", message=unused.message, failed=failed)
@@ -291,6 +304,8 @@ class _Sending:
             with self.lock:
                 if self.closed:
                     return
+            # every contact's id is derived, in plan order, as decide_all derived them (occurrences count)
+            derived = self.deriver.id_for(planned.contact) if self.deriver is not None else None
             decision = self.decisions.of(planned.position)
             first = planned.records[0]
             if decision.action == "update" and decision.fill:
@@ -312,7 +327,8 @@ class _Sending:
                 with self.lock:
                     self.pending[planned.position] = planned
                     self.reached += 1
-                yield planned.position, {**planned.contact, **links}
+                contact_id = self.decisions.ids.get(planned.position, derived)
+                yield planned.position, {**planned.contact, **links, **({"id": contact_id} if contact_id else {})}
                 continue
             with self.lock:
                 self.reached += 1
@@ -323,10 +339,14 @@ class _Sending:
         for key, outcome in outcomes.items():
             with self.lock:
                 planned = None if self.closed else self.pending.pop(key, None)
-                if planned is not None and isinstance(outcome, Created):
+                if planned is not None and isinstance(outcome, Created) and not outcome.existed:
                     self.result.contacts_created += 1
             if planned is None:
                 continue  # settled already, as it happened
+            if isinstance(outcome, Created) and outcome.existed:
+                log.add_contact(planned.records, "existing", outcome.dex_id, "already in Dex under the id this "
+                                "import gives it (an earlier import made it)")
+                continue
             if isinstance(outcome, Created):
                 missing = (self.ensured.not_applied(planned.labels) if self.ensured else []) + self.run_tag_missing
                 if outcome.without_links:

@@ -50,9 +50,8 @@ def predict_plan(plan: Plan, client: DexClient | None, *, existing: str = "skip"
     """Returns, record by record, what `send_plan` would do with the plan (statuses as the import's:
     created, existing, updated, skipped), using the same decisions; nothing is written to Dex."""
     read = patient_read(sleep)
-    if client is not None:
-        read(client.me)
-    decisions = decide_all(plan, client, existing=existing, read=read)
+    account_id = str(read(client.me)["id"]) if client is not None else None
+    decisions = decide_all(plan, client, existing=existing, read=read, account_id=account_id)
     log = RecordLog()
     for unused in plan.unused:
         log.add(unused.record.file, unused.record.line, "skipped", message=unused.message)

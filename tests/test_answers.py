@@ -105,6 +105,7 @@ CALLS: dict[str, Callable[[DexClient], Any]] = {
     "list_contacts_page": lambda c: c.list_contacts_page(),
     "list_contacts": lambda c: list(c.list_contacts()),
     "get_contact": lambda c: c.get_contact("c-1"),
+    "contact_with_id": lambda c: c.contact_with_id("c-1"),
     "update_contact": lambda c: c.update_contact("c-1", {"company": "Example Ltd"}),
     "delete_contacts": lambda c: c.delete_contacts(["c-1"]),
     "tags": lambda c: c.tags(),
@@ -129,6 +130,8 @@ def _good(name: str, value: Any) -> bool:
     kind = kinds[name]
     if kind == rows:
         return isinstance(value, list) and all(isinstance(r, dict) for r in value)
+    if name == "contact_with_id":
+        return value is None or (isinstance(value, dict) and value.get("id") == "c-1")
     if name in ("create_tag", "create_group", "me", "get_contact"):
         return isinstance(value, dict) and isinstance(value.get("id"), str)
     if name == "delete_contacts":

@@ -162,6 +162,7 @@ def test_the_summary_lists_the_first_ten_problems_in_line_order_and_counts_the_r
         f"  dex-import import {tmp_path / 'report.csv'}"]
     assert lines[15].startswith("Run ") and lines[16:18] == ["Take back the contacts it created (asks first):",
                                                              f"  dex-import undo {lines[15][4:8]}"]
+    assert lines[18] == "Contact ids: kept by Dex (a lost answer is settled exactly, by id)"
     with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as handle:
         assert [int(row[3]) for row in list(csv.reader(handle))[1:]] == [3, 5, 7, 9, 11, 13, 15, 17, 18, 19, 21, 32]
 

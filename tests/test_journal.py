@@ -182,7 +182,7 @@ def newer_journal(path: Path) -> None:
     (lambda p: p.write_bytes(b"BEGIN:VCARD\r\n" * 400),
      "not a dex-import journal, or damaged (file is not a database). " + FIX),
     (sqlite_of_someone_else, "not a dex-import journal. " + FIX),
-    (newer_journal, ("the journal was written by a newer dex-import (schema 99, this one reads up to 1). "
+    (newer_journal, ("the journal was written by a newer dex-import (schema 99, this one reads up to 2). "
                     "Upgrade dex-import, or pass --journal with another file, or --fresh to start over (the old "
                     "journal is kept beside it)")),
 ])

@@ -31,8 +31,9 @@ def test_the_summary_ends_with_the_run_the_undo_command_the_tags_made_and_the_wa
                              SANDBOX_TEST_KEY, "--yes", "--journal", str(journal), "--tag", "from-csv")
     assert (code, err) == (0, "")
     [short] = re.findall(r"^Run ([0-9a-f]{4}) \(\S+-\1\):$", out, re.M)
-    tail = out.splitlines()[-5:]
+    tail = out.splitlines()[-6:]
     assert tail == ["Take back the contacts it created (asks first):", f"  dex-import undo {short}",
+                    "Contact ids: kept by Dex (a lost answer is settled exactly, by id)",
                     "It made 3 tags in Dex: Chess, Rowing, from-csv",
                     "Warnings 2: 2 numbers without a country code (each with its row and the fix:",
                     "  dex-import preview, --json or --html)"]
@@ -43,6 +44,7 @@ def test_the_summary_ends_with_the_run_the_undo_command_the_tags_made_and_the_wa
     assert re.search(rf"^ {short} +\d{{4}}-\d\d-\d\d \d\d:\d\d +import +sandbox\.user@example\.com +finished",
                      out, re.M), out
     assert "people.csv" in out and dex_sandbox.url[:20] in out
+    assert f"Contact ids (kept, ignored or refused by Dex): {short} keep" in out.splitlines()
     [run] = json.loads(run_cli("runs", "--journal", str(journal), "--json")[1])
     assert (run["short_id"], run["kind"], run["api_url"], run["email"]) == (
         short, "import", dex_sandbox.url, "sandbox.user@example.com")

@@ -315,7 +315,8 @@ def _sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     try:
         run_sandbox(port=DEFAULT_PORT if args.port is None else args.port, db=args.db,
-                    api_key=args.key or SANDBOX_KEY, faults=faults, on_ready=ready, shapes=args.answer_shapes)
+                    api_key=args.key or SANDBOX_KEY, faults=faults, on_ready=ready, shapes=args.answer_shapes,
+                    contact_ids=args.contact_ids)
     except OSError as exc:
         raise UsageError(f"cannot listen on port {args.port or DEFAULT_PORT}: {exc.strerror or exc}; "
                          "pick another with --port") from None

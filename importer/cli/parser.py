@@ -203,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answer-shapes", choices=("documented", "variant"), default="documented",
                    help="answer as Dex's reference pages document (default), or in the other plausible shapes "
                    "(bare or wrapped objects, paged tag lists, the create answer saying \"error\": true)")
+    p.add_argument("--contact-ids", choices=("keep", "ignore", "refuse"), default="keep",
+                   help="what to do with the id an import gives each contact: keep it (default; a taken id "
+                   "is answered 409), ignore it (give its own), or refuse it (400 naming the id)")
     p.set_defaults(run="sandbox")
 
     p = _command(sub, "detect", help="say which export a file is, which mapping reads it, and why",

@@ -270,6 +270,14 @@ def detection_dict(opened: OpenedFile) -> dict[str, Any]:
     }
 
 
+CONTACT_ID_MODES = {
+    "keep": "kept by Dex (a lost answer is settled exactly, by id)",
+    "ignore": "Dex gave its own (lost answers looked up by email and name)",
+    "refuse": "refused by Dex (lost answers looked up by email and name)",
+}
+"""What the summary says of each id mode (see `importer.send.ids`)."""
+
+
 def import_text(result: ImportResult, *, api_url: str, screen: Screen = Screen()) -> str:
     """Returns the summary of an import: created, skipped, failed, unknown, time taken, reports."""
     return draw(import_lines(result, api_url=api_url), screen)
@@ -317,6 +325,8 @@ def run_lines(result: ImportResult) -> list[Any]:
         out.append(f"Run {short} ({result.run_id})" + (":" if result.count("created") else ": nothing to undo"))
         if result.count("created"):
             out += ["Take back the contacts it created (asks first):", f"$ dex-import undo {short}"]
+    if result.contact_ids is not None:
+        out.append(f"Contact ids: {CONTACT_ID_MODES[result.contact_ids]}")
     for kind, names in (("tags", result.tags_created), ("groups", result.groups_created)):
         if names:
             out.append(f"It made {len(names)} {kind if len(names) > 1 else kind[:-1]} in Dex: {', '.join(names)}")
@@ -362,6 +372,9 @@ def runs_text(runs: list[Any], *, screen: Screen = Screen()) -> str:
         rows.append([r.short_id, when, what, account, r.state + (f"\n{counts}" if counts else "")])
     out: list[Any] = [table(["run", "started (UTC)", "what", "Dex account", "result"], rows,
                             wrap=["what", "Dex account", "result"])]
+    modes = [f"{r.short_id} {r.id_mode}" for r in runs if r.id_mode]
+    if modes:  # what Dex did with the contact ids each run sent (see the README, "Contact ids")
+        out += ["", "Contact ids (kept, ignored or refused by Dex): " + ", ".join(modes)]
     reports = [(r.short_id, path) for r in runs for path in r.reports]
     if reports:
         out += ["", "Failure reports they wrote:"]

@@ -8,7 +8,8 @@ safely do next::
     DexError                  a call did not succeed (method, path, status_code, message, retry_after)
     ├── AuthError             401/403: the key is wrong, stale, or its plan has no API access
     ├── Rejected              another 4xx (or a redirect): the server refused this request as it stands
-    │   └── NotFound          404
+    │   ├── NotFound          404
+    │   └── Conflict          409: a contact with an id sent exists already
     ├── SurelyNotCreated      nothing was done: could not connect, 429, 503; sending again is safe
     └── OutcomeUnknown        it may have been done: timeout or connection lost after sending, another 5xx
         └── UnexpectedAnswer  a 2xx in no known shape (or that says "error": true): never resend a create blindly
@@ -29,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import quote
 
 if TYPE_CHECKING:  # httpx is imported when Dex is first called, not when this module is
     import httpx
@@ -45,6 +47,7 @@ from importer.dex.description import FORMATS, as_sent
 from importer.dex.fields import DEFAULT_API_URL
 from importer.errors import (
     AuthError,
+    Conflict,
     DexError,
     NotFound,
     OutcomeUnknown,
@@ -68,7 +71,7 @@ def _show_url(api_url: str) -> str:
     return re.sub(r"//[^/@]*@", "//", api_url)
 
 
-__all__ = ["AuthError", "ContactPage", "DexClient", "DexError", "NotFound", "OutcomeUnknown", "Rejected",
+__all__ = ["AuthError", "Conflict", "ContactPage", "DexClient", "DexError", "NotFound", "OutcomeUnknown", "Rejected",
            "SurelyNotCreated", "UnexpectedAnswer", "is_loopback", "parse_retry_after"]
 
 ContactPage = Page
@@ -205,6 +208,8 @@ class DexClient:
             raise SurelyNotCreated(message, **fields)
         if status == 404:
             raise NotFound(message, **fields)
+        if status == 409:
+            raise Conflict(message, **fields)
         if 400 <= status < 500:
             raise Rejected(message, **fields)
         if status >= 500:
@@ -281,8 +286,20 @@ class DexClient:
 
     def get_contact(self, contact_id: str) -> dict[str, Any]:
         """Return one contact; NotFound when it is missing or someone else's."""
-        data, call = self._call("GET", f"/contacts/{contact_id}")
+        data, call = self._call("GET", f"/contacts/{quote(contact_id, safe='')}")
         return read_object(data, call, key="contact")
+
+    def contact_with_id(self, contact_id: str) -> dict[str, Any] | None:
+        """Return the contact with the id `contact_id` (``GET /contacts/{id}``), or None when Dex answers 404
+        (no such contact, or someone else's); an answer whose contact carries another id is unexpected."""
+        try:
+            data, call = self._call("GET", f"/contacts/{quote(contact_id, safe='')}")
+        except NotFound:
+            return None
+        found = read_object(data, call, key="contact")
+        if found["id"] != contact_id:
+            raise call.unexpected(f"asked for contact {contact_id}, the answer is contact {found['id'][:40]}")
+        return found
 
     def update_contact(self, contact_id: str, fields: Contact) -> dict[str, Any]:
         """Return the contact after changing only the `fields` sent."""

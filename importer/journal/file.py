@@ -16,7 +16,7 @@ from pathlib import Path
 from importer.errors import InputError
 
 APPLICATION_ID = 0x44455849  # "DEXI": tells a journal from any other SQLite file
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: runs.id_mode
 OR_START_OVER = "pass --journal with another file, or --fresh to start over (the old journal is kept beside it)"
 START_OVER = OR_START_OVER[0].upper() + OR_START_OVER[1:]
 
@@ -24,7 +24,7 @@ START_OVER = OR_START_OVER[0].upper() + OR_START_OVER[1:]
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE runs (id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, inputs TEXT NOT NULL,
-                   counts TEXT, stopped TEXT);
+                   counts TEXT, stopped TEXT, id_mode TEXT);
 CREATE TABLE batches (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs (id),
                       number INTEGER NOT NULL, sent_at TEXT NOT NULL, UNIQUE (run_id, number));
 CREATE TABLE records (fingerprint TEXT PRIMARY KEY, state TEXT NOT NULL, batch_id INTEGER REFERENCES batches (id),
@@ -100,6 +100,8 @@ def _check(conn: sqlite3.Connection, path: Path, *, create: bool, verify: bool =
     problems = [row[0] for row in conn.execute("PRAGMA quick_check")] if verify else ["ok"]
     if problems != ["ok"]:
         raise _damaged(path, sqlite3.DatabaseError(problems[0]))
+    if version < 2:  # written before runs said what Dex did with the contact ids
+        conn.executescript("BEGIN IMMEDIATE; ALTER TABLE runs ADD COLUMN id_mode TEXT; PRAGMA user_version=2; COMMIT;")
 
 
 def archive(path: Path, *, now: datetime) -> Path | None:

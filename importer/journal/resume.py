@@ -11,7 +11,8 @@ from typing import Any
 
 from importer.dex.client import AuthError, DexClient, DexError
 from importer.journal.store import Journal
-from importer.send.lookup import Found, find_created
+from importer.send.ids import IdMode, find_sent
+from importer.send.lookup import Found
 from importer.send.outcomes import SendPolicy, Unknown
 from importer.send.retry import patient_read
 
@@ -24,8 +25,9 @@ def settle_in_flight(journal: Journal, client: DexClient, *, unknown_too: bool =
     """Returns, by fingerprint, what became of each record an earlier run left in flight (or unknown):
     Created(id) found in Dex, None not found (it will simply be sent again), Unknown when undecidable.
 
-    Nothing is ever sent here. The lookup reaches back to when each batch first went out, less `clock_skew`,
-    and never claims a contact this journal already knows it created. Outcomes are written to the journal;
+    Nothing is ever sent here. A contact sent with an id is asked for by it (``GET /contacts/{id}``); the
+    others are looked up, reaching back to when each batch first went out, less `clock_skew`, and never
+    claiming a contact this journal already knows it created. Outcomes are written to the journal;
     when the lookup itself fails, the records stay in flight (for the next run) and come back Unknown.
     AuthError is raised: nothing can be done with that key.
     """
@@ -36,8 +38,9 @@ def settle_in_flight(journal: Journal, client: DexClient, *, unknown_too: bool =
     contacts = [contact for batch in pending for contact in batch.contacts]
     since = min(batch.first_sent_at for batch in pending) - clock_skew
     try:
-        found = find_created(contacts, client, since=since, exclude=journal.created_ids(),
-                             read=read or patient_read())
+        # a contact sent with an id is asked for by it; when an earlier run saw Dex keep ids, a 404 is final
+        found = find_sent(contacts, client, since=since, ids=IdMode(mode=journal.id_mode()),
+                          exclude=journal.created_ids(), read=read or patient_read())
     except AuthError:
         raise
     except DexError as exc:

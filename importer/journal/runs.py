@@ -28,7 +28,8 @@ class RunInfo:
     """One run of a journal, for ``dex-import runs``: its state is finished, stopped: why, interrupted,
     or what kept the journal from being read; counts are the run's own when it finished, else the journal's;
     `kind` is import or undo; `api_url` and `email` say which Dex account it went to (None for a run of an
-    older dex-import, which did not write them down); `reports` are the failure reports it wrote."""
+    older dex-import, which did not write them down); `reports` are the failure reports it wrote;
+    `id_mode` is what Dex did with the contact ids it sent (keep, ignore, refuse), None when no answer said."""
 
     run_id: str
     journal: Path
@@ -41,6 +42,7 @@ class RunInfo:
     api_url: str | None = None
     email: str | None = None
     reports: tuple[str, ...] = ()
+    id_mode: str | None = None
 
     @property
     def short_id(self) -> str:
@@ -56,7 +58,7 @@ class RunInfo:
         return {"run": self.run_id, "short_id": self.short_id, "kind": self.kind, "api_url": self.api_url,
                 "email": self.email, "journal": str(self.journal), "inputs": list(self.inputs),
                 "started": self.started_at, "finished": self.finished_at, "state": self.state,
-                "counts": dict(self.counts), "reports": list(self.reports)}
+                "counts": dict(self.counts), "reports": list(self.reports), "contact_ids": self.id_mode}
 
 
 def journal_folder() -> Path:
@@ -115,8 +117,8 @@ def run_infos(conn: sqlite3.Connection, path: Path) -> list[RunInfo]:
                 "SELECT run_id, kind, api_url, email, reports FROM run_details"):
             details[run] = (kind, api_url, email, reports)
     infos = []
-    for run, started, finished, inputs, counts, stopped in conn.execute(
-            "SELECT id, started_at, finished_at, inputs, counts, stopped FROM runs ORDER BY rowid"):
+    for run, started, finished, inputs, counts, stopped, id_mode in conn.execute(
+            "SELECT id, started_at, finished_at, inputs, counts, stopped, id_mode FROM runs ORDER BY rowid"):
         if finished is None:
             state = "interrupted"  # the journal was free to open: no import is running it
         else:
@@ -126,7 +128,7 @@ def run_infos(conn: sqlite3.Connection, path: Path) -> list[RunInfo]:
         # an older dex-import wrote no details: its undo runs are the ones without inputs
         kind, api_url, email, reports = details.get(run, ("import" if files else "undo", None, None, None))
         infos.append(RunInfo(run, path, files, started, finished, state, known, kind, api_url, email,
-                             tuple(json.loads(reports)) if reports else ()))
+                             tuple(json.loads(reports)) if reports else (), id_mode))
     return infos
 
 

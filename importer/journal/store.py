@@ -51,8 +51,9 @@ K = TypeVar("K", bound=Hashable)
 State = Literal["in_flight", "created", "failed", "unknown", "duplicate"]
 
 # Ids Dex assigns (a tag, a group) say nothing about who the person is, and change if the person deletes and
-# recreates the tag between runs: leaving them out keeps a rerun with another --tag from creating everyone again
-_NOT_IDENTITY = ("tags_contacts", "groups_contacts")
+# recreates the tag between runs: leaving them out keeps a rerun with another --tag from creating everyone again.
+# The contact's own id is left out too: a batch Dex refuses over its ids is sent again without them.
+_NOT_IDENTITY = ("tags_contacts", "groups_contacts", "id")
 MADE_SQL = ("SELECT c.dex_id, c.fingerprint, c.run_id, r.contact FROM created c LEFT JOIN records r "
             "ON r.fingerprint = c.fingerprint WHERE c.deleted_at IS NULL ORDER BY c.rowid")
 """Every contact a journal's runs created and no undo deleted: Dex id, fingerprint, run, the contact as sent."""
@@ -359,6 +360,8 @@ class Journal:
                 if isinstance(outcome, Created):
                     db.execute("UPDATE records SET state = 'created', dex_id = ?, message = NULL, settled_at = ?, "
                                "first_sent_at = NULL WHERE fingerprint = ?", (outcome.dex_id, now, fp))
+                    if outcome.existed:
+                        continue  # an earlier import made it, not this run: undo must leave it alone
                     # Dex's own timestamps from the create answer (or the lookup's row): undo compares them
                     db.execute("INSERT OR IGNORE INTO created VALUES (?, ?, ?, ?, ?, NULL)",
                                (outcome.dex_id, fp, row[0], outcome.created_at, outcome.updated_at))
@@ -382,6 +385,18 @@ class Journal:
                 db.execute("UPDATE created SET deleted_at = ? WHERE dex_id = ?", (now, dex_id))
                 db.execute("UPDATE records SET state = 'unsent', dex_id = NULL, settled_at = ? "
                            "WHERE state = 'created' AND dex_id = ?", (now, dex_id))
+
+    def note_id_mode(self, mode: str) -> None:
+        """Writes down what Dex does with the contact ids this run sends (keep, ignore, refuse), durably."""
+        with self._write() as db:
+            db.execute("UPDATE runs SET id_mode = ? WHERE id = ?", (mode, self.run_id))
+
+    def id_mode(self) -> str | None:
+        """Returns what Dex did with the contact ids in the newest run that saw it, None if no run did."""
+        with self._lock:
+            row = self._conn.execute("SELECT id_mode FROM runs WHERE id_mode IS NOT NULL ORDER BY rowid DESC "
+                                     "LIMIT 1").fetchone()
+        return None if row is None else str(row[0])
 
     def finish(self, counts: Mapping[str, int], *, stopped: str | None = None, reports: Sequence[str] = ()) -> None:
         """Marks this run finished with its counts (created, skipped, failed, unknown; deleted, kept for an

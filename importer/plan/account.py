@@ -10,6 +10,8 @@ handles and names. `AccountIndex.match` then answers locally, by the first rule 
    case, spacing, accents and legal forms), unless their identities conflict (`keys.conflict`: two LinkedIn
    profiles, or two addresses at one work domain, are two people): the very rule of the in-file merge.
    ``--merge strict`` (`match(..., strict=True)`) leaves this rule out.
+4. the id the import gives the contact (derived from the account and the person: see `importer.send.ids`),
+   when Dex kept it for a contact an earlier import made.
 
 A name alone never matches (namesakes are common), and a contact whose email is not in Dex still goes on to
 rules 2 and 3 (people have more than one address). When a rule finds several Dex contacts, the oldest is the
@@ -142,28 +144,32 @@ class AccountIndex:
         for key in name_company_keys(row):
             _put(self.by_name_company, key, dex_id)
 
-    def match(self, contact: Contact, *, others: Container[str] = (), strict: bool = False) -> Match | None:
+    def match(self, contact: Contact, *, others: Container[str] = (), strict: bool = False,
+              own_id: str | None = None) -> Match | None:
         """Return the Dex contact that `contact` already is, by the first rule that finds one, or None.
 
         `others` are contacts this import created for other records: never a match, whatever the rule (two
         rows with the same name and company are two people the import was told about). With `strict`, name
-        and company never match."""
+        and company never match. `own_id` is the id the import gives `contact` (`importer.send.ids`): a
+        contact of the account holding it is this person, made by an earlier import, when no other rule finds
+        one (the only rule a name alone can meet)."""
         for email in _emails(contact):
             if ids := [i for i in self.by_email.get(email, ()) if i not in others]:
                 return self._match(ids, f"email {email}")
         handle = _handle(contact.get("linkedin"))
         if handle and (ids := [i for i in self.by_linkedin.get(handle, ()) if i not in others]):
             return self._match(ids, f"linkedin handle {handle}")
-        if strict:
-            return None
-        own = identity_of(contact, handle=handle)
-        for key in name_company_keys(contact):
-            ids = [i for i in self.by_name_company.get(key, []) if i not in others
-                   and conflict(identity_of(self.contacts[i], handle=_handle(self.contacts[i].get("linkedin"))),
-                                own) is None]
-            if ids:
-                name, company = key.split("\x1f")
-                return self._match(ids, f"name and company {name}, {company}")
+        if not strict:
+            own = identity_of(contact, handle=handle)
+            for key in name_company_keys(contact):
+                ids = [i for i in self.by_name_company.get(key, []) if i not in others
+                       and conflict(identity_of(self.contacts[i], handle=_handle(self.contacts[i].get("linkedin"))),
+                                    own) is None]
+                if ids:
+                    name, company = key.split("\x1f")
+                    return self._match(ids, f"name and company {name}, {company}")
+        if own_id and own_id in self.contacts and own_id not in others:
+            return self._match([own_id], "its id, given by an earlier dex-import")
         return None
 
     def _match(self, ids: list[str], how: str) -> Match:

@@ -73,12 +73,15 @@ def load_account(client: DexClient, contacts: Iterable[Contact], *, existing: st
 
 
 def decide(contact: Contact, index: AccountIndex | None, *, existing: str, client: DexClient,
-           read: Callable[[Callable[[], Any]], Any], others: Container[str] = (), strict: bool = False) -> Decision:
+           read: Callable[[Callable[[], Any]], Any], others: Container[str] = (), strict: bool = False,
+           own_id: str | None = None) -> Decision:
     """Returns what the import does with `contact`: create it, leave it, or fill its empty fields.
 
     `others`: the Dex contacts this import created for other records, which `contact` never matches;
-    `strict`: name and company alone matches no one (``--merge strict``)."""
-    match: Match | None = index.match(contact, others=others, strict=strict) if index is not None else None
+    `strict`: name and company alone matches no one (``--merge strict``); `own_id`: the id the import sends
+    it with (a Dex contact holding it is this person, see `AccountIndex.match`)."""
+    match: Match | None = index.match(contact, others=others, strict=strict, own_id=own_id) \
+        if index is not None else None
     if match is None:
         return CREATE
     if existing == "skip":
@@ -107,6 +110,9 @@ class Decisions:
     by_position: dict[int, Decision] = field(default_factory=dict)
     labels: list[str] = field(default_factory=list)
     gone: list[Gone] = field(default_factory=list)
+    ids: dict[int, str] = field(default_factory=dict)
+    """The id to send with in place of the derived one, for the few contacts to create whose derived id a
+    contact of the account holds that is not theirs (it went to another record: `importer.send.ids.record_id`)."""
 
     def of(self, position: int) -> Decision:
         """Returns the decision for the contact at `position`."""
@@ -145,7 +151,7 @@ def account_ids(client: DexClient, *, read: Callable[[Callable[[], Any]], Any]) 
 
 
 def decide_all(plan: Plan, client: DexClient | None, *, existing: str = "skip", journal: Journal | None = None,
-               read: Callable[[Callable[[], Any]], Any]) -> Decisions:
+               read: Callable[[Callable[[], Any]], Any], account_id: str | None = None) -> Decisions:
     """Returns what the import will do with each contact of `plan` (see `decide`).
 
     A contact the journal says an earlier run created is ``done`` only when Dex still has it (the journal is
@@ -153,14 +159,16 @@ def decide_all(plan: Plan, client: DexClient | None, *, existing: str = "skip", 
     journal, what the runs of every journal of the account created counts too (`importer.journal.earlier`): a
     record whose contact exactly as sent a run created is ``done``, and so is a record with a name and nothing
     else when a run created a contact of that name that no other record of this run has (in reading order).
-    A contact a run created is never matched to two records of this run. Without a client nothing is known of
+    A contact a run created is never matched to two records of this run. With `account_id`, a contact the
+    account holds under the id the import gives the record (`importer.send.ids`: an earlier import made it,
+    whatever its journal) is already in Dex, name-only records included. Without a client nothing is known of
     the account: every contact not done by an earlier run is a create.
     """
     from importer.journal.earlier import Earlier
 
     earlier = Earlier.load(journal) if journal is not None else None
     try:
-        return _decide_all(plan, client, existing=existing, journal=journal, read=read,
+        return _decide_all(plan, client, existing=existing, journal=journal, read=read, account_id=account_id,
                            earlier=earlier if earlier is not None and len(earlier) else None)
     finally:
         if earlier is not None:
@@ -168,9 +176,11 @@ def decide_all(plan: Plan, client: DexClient | None, *, existing: str = "skip", 
 
 
 def _decide_all(plan: Plan, client: DexClient | None, *, existing: str, journal: Journal | None,
-                read: Callable[[Callable[[], Any]], Any], earlier: Earlier | None) -> Decisions:
+                read: Callable[[Callable[[], Any]], Any], account_id: str | None, earlier: Earlier | None
+                ) -> Decisions:
     from importer.journal.earlier import name_only
     from importer.journal.store import fingerprint
+    from importer.send.ids import IdDeriver, record_id
 
     found = Decisions()
 
@@ -201,35 +211,45 @@ def _decide_all(plan: Plan, client: DexClient | None, *, existing: str, journal:
             earlier.keep_only(known)  # a contact deleted in Dex since is nobody's any more
         earlier.settle()
     labels: dict[str, None] = {}
-    for planned in plan.contacts():
-        fp = fingerprint(planned.contact)
-        held = journal.status(fp) if journal is not None else None
-        if held is not None and held.state == "created" and held.dex_id:
-            known = account_present()
-            if known is None or held.dex_id in known:
-                found.by_position[planned.position] = Decision("done", held.dex_id, f"created by run {held.run_id}")
+    taken_ids: dict[int, str] = {}  # records whose derived id the account holds: the id should they be created
+    with IdDeriver(account_id or "") as deriver:  # the ids in plan order, as the import will send them
+        for planned in plan.contacts():
+            own_id = deriver.id_for(planned.contact) if account_id is not None else None
+            fp = fingerprint(planned.contact)
+            held = journal.status(fp) if journal is not None else None
+            if held is not None and held.state == "created" and held.dex_id:
+                known = account_present()
+                if known is None or held.dex_id in known:
+                    found.by_position[planned.position] = Decision("done", held.dex_id,
+                                                                   f"created by run {held.run_id}")
+                    continue
+                found.gone.append(Gone(fp, held.dex_id, held.run_id))
+            made = earlier.done_at(planned.position) if earlier is not None else None
+            if made is not None:  # the very same contact, created by a run of another journal of the account
+                found.by_position[planned.position] = Decision("done", made.dex_id, f"created by run {made.run_id}")
                 continue
-            found.gone.append(Gone(fp, held.dex_id, held.run_id))
-        made = earlier.done_at(planned.position) if earlier is not None else None
-        if made is not None:  # the very same contact, created by a run of another journal of the account
-            found.by_position[planned.position] = Decision("done", made.dex_id, f"created by run {made.run_id}")
-            continue
-        if earlier is not None and name_only(planned.contact):  # decided by name, once all others have chosen
-            earlier.want(planned.position, fp, planned.contact, planned.labels)
-            continue
-        others: Container[str] = earlier.others(fp) if earlier is not None else ()
-        decision = decide(planned.contact, index, existing=existing, client=client, read=read, others=others,
-                          strict=plan.strict) \
-            if client is not None else CREATE
-        if decision.action == "create":
-            labels.update(dict.fromkeys(planned.labels))
-            continue
-        found.by_position[planned.position] = decision
-        if earlier is not None and decision.dex_id:
-            earlier.claim(decision.dex_id, fp)  # a contact a run made for this record is nobody else's now
+            others: Container[str] = earlier.others(fp) if earlier is not None else ()
+            taken = index is not None and own_id is not None and own_id in index.contacts
+            if taken and account_id is not None:  # in case it is created: never under another's id
+                taken_ids[planned.position] = record_id(account_id, fp)
+            if earlier is not None and name_only(planned.contact) and not (taken and own_id not in others):
+                earlier.want(planned.position, fp, planned.contact, planned.labels)  # by name, once all others chose
+                continue
+            decision = decide(planned.contact, index, existing=existing, client=client, read=read, others=others,
+                              strict=plan.strict, own_id=own_id) if client is not None else CREATE
+            if decision.action == "create":
+                labels.update(dict.fromkeys(planned.labels))
+                if planned.position in taken_ids:
+                    found.ids[planned.position] = taken_ids[planned.position]
+                continue
+            found.by_position[planned.position] = decision
+            if earlier is not None and decision.dex_id:
+                earlier.claim(decision.dex_id, fp)  # a contact a run made for this record is nobody else's now
     for position, made, wanted in earlier.by_name() if earlier is not None else ():
         if made is None:
             labels.update(dict.fromkeys(wanted))
+            if position in taken_ids:
+                found.ids[position] = taken_ids[position]
         else:
             found.by_position[position] = Decision(
                 "done", made.dex_id, f"created by run {made.run_id} for a record of the same name")

@@ -30,6 +30,7 @@ class Serving(Protocol):
     store: Store
     faults: FaultState
     shapes: str
+    contact_ids: str
 
 
 def _variant(server: Serving) -> bool:
@@ -101,6 +102,13 @@ def _me(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: An
 
 @route("POST", "/contacts")
 def create_contacts(server: Serving, m: re.Match[str], query: dict[str, list[str]], body: Any) -> Any:
+    contacts = body.get("contacts") if isinstance(body, dict) else None
+    if server.contact_ids != "keep" and isinstance(contacts, list):
+        given = [i for i, c in enumerate(contacts) if isinstance(c, dict) and "id" in c]
+        if given and server.contact_ids == "refuse":
+            raise ApiError(400, f"contacts[{given[0]}].id: unknown field (the server assigns contact ids)")
+        body = {**body, "contacts": [{k: v for k, v in c.items() if k != "id"} if isinstance(c, dict) else c
+                                     for c in contacts]}  # ignored: the store gives each its own
     problems = validate.create_problems(body)
     if problems:
         raise ApiError(400, "; ".join(problems))

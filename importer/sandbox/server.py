@@ -36,6 +36,9 @@ SANDBOX_KEY = "dex_sandbox_key"
 SHAPES = ("documented", "variant")
 """How the sandbox answers: as Dex's reference pages document (the default), or in the other plausible shapes
 of ../shared/dex-api.md (bare objects, wrapped or paged lists, the seed's ``"error": true`` create answer)."""
+CONTACT_IDS = ("keep", "ignore", "refuse")
+"""What the sandbox does with the ``id`` a create sends for a contact: keeps it (the default; a taken id is
+answered 409), ignores it (gives its own), or refuses it (400 naming the contact's ``id``)."""
 DEFAULT_PORT = 8765
 API_PREFIX = "/v1"
 
@@ -53,10 +56,12 @@ class SandboxServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
     def __init__(self, host: str, port: int, *, store: Store, api_key: str, faults: FaultState,
-                 log: Callable[[str], None] | None, shapes: str = "documented") -> None:
+                 log: Callable[[str], None] | None, shapes: str = "documented", contact_ids: str = "keep") -> None:
         if shapes not in SHAPES:
             raise ValueError(f"shapes must be one of {', '.join(SHAPES)}, got {shapes!r}")
-        self.shapes = shapes
+        if contact_ids not in CONTACT_IDS:
+            raise ValueError(f"contact_ids must be one of {', '.join(CONTACT_IDS)}, got {contact_ids!r}")
+        self.shapes, self.contact_ids = shapes, contact_ids
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), _RequestHandler)
@@ -210,27 +215,30 @@ class _RequestHandler(BaseHTTPRequestHandler):
 def serve(*, host: str = "127.0.0.1", port: int = 0, db: str = ":memory:", api_key: str = SANDBOX_KEY,
           faults: Faults | None = None, clock: Callable[[], float] = time.monotonic,
           sleep: Callable[[float], None] = time.sleep, now: Callable[[], datetime] = utc_now,
-          log: Callable[[str], None] | None = None, shapes: str = "documented") -> SandboxServer:
+          log: Callable[[str], None] | None = None, shapes: str = "documented",
+          contact_ids: str = "keep") -> SandboxServer:
     """Return a sandbox already serving on a background thread (port 0 picks a free port: see `.port`).
 
     `db` is ``":memory:"`` or a SQLite file kept between runs; `clock` and `sleep` drive the rate limit and
     latency (inject them to run in virtual time); `now` stamps created_at; `log` receives one line per request;
-    `shapes` is one of `SHAPES`.
+    `shapes` is one of `SHAPES`; `contact_ids` one of `CONTACT_IDS`.
     """
     state = FaultState(faults or Faults(), clock=clock, sleep=sleep)
     return SandboxServer(host, port, store=Store(db, now=now), api_key=api_key, faults=state, log=log,
-                         shapes=shapes).start()
+                         shapes=shapes, contact_ids=contact_ids).start()
 
 
 def run_sandbox(*, host: str = "127.0.0.1", port: int = DEFAULT_PORT, db: str = ":memory:",
                 api_key: str = SANDBOX_KEY, faults: Faults | None = None,
                 on_ready: Callable[[SandboxServer], None] | None = None,
-                log: Callable[[str], None] | None = None, shapes: str = "documented") -> None:
+                log: Callable[[str], None] | None = None, shapes: str = "documented",
+                contact_ids: str = "keep") -> None:
     """Return after Ctrl-C, having served the sandbox in the foreground (for ``dex-import sandbox``).
 
     `on_ready` is called once the server listens, so the CLI can print its URL and key.
     """
-    server = serve(host=host, port=port, db=db, api_key=api_key, faults=faults, log=log, shapes=shapes)
+    server = serve(host=host, port=port, db=db, api_key=api_key, faults=faults, log=log, shapes=shapes,
+                   contact_ids=contact_ids)
     try:
         if on_ready is not None:
             on_ready(server)

@@ -104,7 +104,7 @@ class Store:
                 if missing:
                     raise StoreError(f"contacts[{i}].{field}: no {table[:-1]} with id {missing[0]!r}")
             if "id" in contact and self._ids("contacts", [contact["id"]]):
-                raise StoreError(f"contacts[{i}].id: a contact with id {contact['id']!r} already exists")
+                raise StoreError(f"contacts[{i}].id: a contact with id {contact['id']!r} already exists", status=409)
 
     def _insert(self, contact: dict[str, Any], stamp: str) -> dict[str, Any]:
         body = {k: v for k, v in contact.items() if k not in _LINKS}

@@ -6,5 +6,6 @@
 - `pacing`, `pacing_fit`: find and follow Dex's unpublished rate limit.
 - `lookup`: settle a create whose answer was lost by looking the contacts up.
 - `stopping`: `Stop` (no new request; counts those in flight), and the wait that makes a second Ctrl-C stop at once.
+- `ids`: the id each contact is sent with (derived from the account and the person), and what Dex does with it.
 - `labels`: the person's labels as Dex tags or groups, and the run's own tag.
 """

@@ -5,8 +5,9 @@
 - batches of at most 100, `concurrency` requests in flight, paced by `Pacer` (AIMD: on 429 honour Retry-After
   and slow down, then ramp back up);
 - a batch that surely created nothing (`SurelyNotCreated`) is sent again after a backoff with jitter;
-- a batch whose outcome is unknown (`OutcomeUnknown`) is never sent again as is: once no other create is in
-  flight, its contacts are looked up (`find_created`) and only those not found are sent again;
+- a batch whose outcome is unknown (`OutcomeUnknown`, or a 409 to the ids it carries) is never sent again as
+  is: once no other create is in flight, its contacts are looked up (`ids.find_sent`: by id when Dex keeps ids,
+  else by email or name) and only those not found are sent again; a 400 naming ``id`` sends it without ids;
 - a batch answered 400 is split in halves until each bad contact is alone and `Failed` with Dex's message
   (or, refused over its inline tags or groups, sent once more without them: its `Created` says why).
 
@@ -22,12 +23,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Container, Hashable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from importer.dex.client import (
     AuthError,
+    Conflict,
     DexClient,
     DexError,
     NotFound,
@@ -36,7 +38,8 @@ from importer.dex.client import (
     SurelyNotCreated,
 )
 from importer.model import Contact
-from importer.send.lookup import ClaimedIds, find_created
+from importer.send.ids import IdMode, find_sent
+from importer.send.lookup import ClaimedIds, utc_now
 from importer.send.outcomes import (
     Batch,
     Created,
@@ -94,11 +97,12 @@ class _Run(Generic[K]):
     def __init__(self, items: Iterable[tuple[K, Contact]], client: DexClient, *, batch_size: int,
                  policy: SendPolicy, pacer: Pacer, sleep: Callable[[float], None], rng: random.Random,
                  now: Callable[[], datetime], hooks: SendHooks[K], on_progress: Callable[[Progress], None] | None,
-                 stop: threading.Event, keep_settled: bool, created_ids: Container[str] | None) -> None:
+                 stop: threading.Event, keep_settled: bool, created_ids: Container[str] | None,
+                 ids: IdMode) -> None:
         self.input = iter(items)
         self.client, self.batch_size, self.policy, self.pacer = client, batch_size, policy, pacer
-        self.sleep, self.rng, self.now, self.hooks, self.on_progress, self.stop = sleep, rng, now, hooks, \
-            on_progress, stop
+        self.sleep, self.rng, self.now, self.hooks, self.on_progress, self.stop, self.ids = sleep, rng, now, \
+            hooks, on_progress, stop, ids
         self.clock: Callable[[], float] = pacer.clock
         self.deadline = None if policy.time_limit is None else self.clock() + policy.time_limit
         self.timed_out = False
@@ -119,6 +123,7 @@ class _Run(Generic[K]):
         self.tally: dict[type, int] = {Created: 0, Failed: 0, Unknown: 0}
         self.looked_for: set[int] = set()  # entries whose create lost its answer
         self.out: set[int] = set()  # entries whose create request is out now
+        self.taken: set[int] = set()  # entries first sent in a batch answered 409: their id may predate the run
         self.queue: deque[_Work] = deque()
         self.pending: list[_Pending] = []
         self.in_flight, self.looking, self.exhausted, self.abandoned = 0, False, False, False
@@ -219,7 +224,7 @@ class _Run(Generic[K]):
     def _batch(self, entries: list[int]) -> Batch[int]:
         with self.cond:
             number = next(self.counters.numbers)
-        return Batch(number, tuple(entries), tuple(self.contacts[i] for i in entries))
+        return Batch(number, tuple(entries), tuple(self.ids.outgoing(self.contacts[i]) for i in entries))
 
     def _settle(self, batch: Batch[int], decided: dict[int, Outcome]) -> None:
         with self.hook_lock:
@@ -273,12 +278,22 @@ class _Run(Generic[K]):
             return self._finish()
         except Rejected as exc:
             self.pacer.answered(slot)
+            if isinstance(exc, Conflict) and self.ids.conflict(batch.contacts):
+                self._settle(batch, {})  # an id sent is taken: each contact is asked for by its id
+                with self.cond:
+                    self.taken.update(set(batch.keys) - self.looked_for)
+                    self.looked_for.update(batch.keys)
+                return self._finish(pending=_Pending(batch, sent_at, exc.describe()))
+            if self.ids.refused(exc, batch.contacts):
+                self._settle(batch, {})  # a 400 created nothing: the batch goes again, without ids
+                return self._finish(requeue=[work])
             if exc.status_code is not None and exc.status_code < 400:
                 self._settle(batch, {})  # a redirect: the API URL is wrong for every batch
                 self._abort(exc)
                 return self._finish()
             return self._split(work, batch, exc)
         self.pacer.answered(slot)
+        self.ids.answered(batch.contacts, created)
         with self.cond:
             without = {i: self.unlinked.pop(i, None) for i in batch.keys}
         self._settle(batch, {i: Created.from_answer(c, without_links=without[i]) for i, c in zip(batch.keys, created)})
@@ -366,8 +381,8 @@ class _Run(Generic[K]):
             self.counters.lookups += 1
         try:
             # no copy of the ids: a lookup runs alone (no create in flight, no other lookup), nothing adds to them
-            found = find_created([self.contacts[i] for i in entries], self.client, since=since,
-                                 exclude=self.exclude, read=self.read)
+            found = find_sent([self.ids.outgoing(self.contacts[i]) for i in entries], self.client, since=since,
+                              ids=self.ids, exclude=self.exclude, read=self.read)
         except DexError as exc:
             if isinstance(exc, AuthError) or (isinstance(exc, SurelyNotCreated) and exc.status_code is None):
                 self._abort(exc)  # no lookup can be made: they stay in flight, for the next run to look up
@@ -380,6 +395,9 @@ class _Run(Generic[K]):
             for i in p.batch.keys:
                 self.rounds[i] = self.rounds.get(i, 0) + 1
                 outcome = by_entry[i]
+                if isinstance(outcome, Created) and i in self.taken:  # its first send met its id taken
+                    outcome = replace(outcome, existed=True)
+                self.taken.discard(i)
                 if outcome is not None:
                     decided[i] = outcome
                 elif self.rounds[i] >= self.policy.lookup_rounds:
@@ -397,7 +415,8 @@ def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batc
                   rng: random.Random | None = None, on_progress: Callable[[Progress], None] | None = None,
                   hooks: SendHooks[K] | None = None, stop: threading.Event | None = None,
                   policy: SendPolicy | None = None, check_key: bool = True,
-                  keep_settled: bool = True, created_ids: Container[str] | None = None) -> SendResult[K]:
+                  keep_settled: bool = True, created_ids: Container[str] | None = None,
+                  ids: IdMode | None = None) -> SendResult[K]:
     """Return each key's outcome after creating the contacts in Dex, in batches, exactly once.
 
     The key is checked first (``GET /users/me``): AuthError before any contact is read or sent. A key refused
@@ -408,7 +427,8 @@ def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batc
     the result holds only the keys no `hooks.settled` call decided (a caller that takes every outcome from
     its hook need not hold a million of them twice). `created_ids` holds every Dex id created so far, for a
     lookup never to take one for a contact whose answer was lost: a caller whose `hooks.settled` records them
-    (a journal) passes its own, and the sender keeps none; by default it keeps the ids it created.
+    (a journal) passes its own, and the sender keeps none; by default it keeps the ids it created. `ids`
+    follows what Dex does with the ``id`` contacts carry (see `importer.send.ids`); by default a new `IdMode`.
     """
     if not 1 <= batch_size <= 100:
         raise ValueError(f"batch_size must be between 1 and 100, got {batch_size}")
@@ -419,7 +439,7 @@ def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batc
     run: _Run[K] = _Run(items, client, batch_size=batch_size, policy=policy, pacer=pacer, sleep=sleep,
                         rng=rng or random.Random(0), now=now, hooks=hooks or SendHooks(),
                         on_progress=on_progress, stop=stop or threading.Event(), keep_settled=keep_settled,
-                        created_ids=created_ids)
+                        created_ids=created_ids, ids=ids or IdMode())
     if check_key:
         run.read(client.me)
     threads = [threading.Thread(target=run.work, name=f"dex-send-{n}", daemon=True)

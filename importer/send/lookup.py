@@ -11,7 +11,7 @@ match Dex gives no creation time for): never a guess that could create a duplica
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import partial
 from typing import Any, TypeVar
 
@@ -25,6 +25,12 @@ T = TypeVar("T")
 
 
 Found = Created | Unknown | None
+
+
+def utc_now() -> datetime:
+    """Return the current time in UTC (the default wall clock of a run: its batches' send times are compared
+    with Dex's created_at when their contacts are looked up)."""
+    return datetime.now(timezone.utc)
 
 
 def _direct(call: Callable[[], T]) -> T:

@@ -27,6 +27,9 @@ class Created:
     updated_at: str | None = field(default=None, compare=False)
     without_links: str | None = field(default=None, compare=False)
     """Dex's reason when it refused the contact's inline tags or groups and it was created without them."""
+    existed: bool = field(default=False, compare=False)
+    """Dex held a contact under the id the importer gave it before this run first sent it (an earlier import
+    made it): found, not created by this run."""
 
     @classmethod
     def from_answer(cls, answer: Mapping[str, Any], *, without_links: str | None = None) -> Created:
