@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from importer.dex.client import DexClient, OutcomeUnknown, Rejected, SurelyNotCreated
@@ -30,17 +29,13 @@ from importer.journal.store import NOT_CONFIRMED, Journal
 from importer.model import Contact, Record, record_from, record_state
 from importer.plan.existing import Decisions, decide_all
 from importer.plan.forecast import Forecast, forecast
-from importer.plan.inputs import Input, OpenedFile, ReadOptions, open_files
+from importer.plan.inputs import Input, ReadOptions, open_files
 from importer.plan.merge import Planned
 from importer.plan.plan import Plan, make_plan
+from importer.plan.reports import write_report
 from importer.plan.spill import Pickles
 from importer.plan.summary import Summary
-from importer.report.failures import (
-    default_report_path,
-    write_csv_report,
-    write_vcard_report,
-)
-from importer.report.records import FailedRecord, RecordLog, RecordResult
+from importer.report.records import RecordLog, RecordResult
 from importer.send.batches import send_contacts
 from importer.send.ids import IdDeriver, IdMode
 from importer.send.labels import Ensured, ensure_labels, inline_links
@@ -225,7 +220,7 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
     log = result.records
     for name in log.failed_files():
         try:
-            result.reports += _write_report(by_name[name], log.failures(name), send.report, started_at,
+            result.reports += write_report(by_name[name], log.failures(name), send.report, started_at,
                                             several=len(plan.opened) > 1)
         except OSError as exc:
             # a full disk after 1,000 creates must not cost the summary or the journal's end: say it instead
@@ -438,28 +433,3 @@ class _Settling(SendHooks[int]):
         if self.journal is not None:
             self.journal.settled(batch, outcomes)
         self.settle(outcomes)
-
-
-def _write_report(opened: OpenedFile, failed: Iterable[FailedRecord], chosen: str | None, started: datetime, *,
-                  several: bool) -> list[str]:
-    """Writes the failure report of one input file (`failed` in line order) and returns the paths written."""
-    if opened.info is None:  # vCard: the failed cards themselves, and why
-        vcf = _report_path(opened.name, chosen, started, ".vcf", several)
-        reasons = vcf.with_name(vcf.stem + ".csv")
-        write_vcard_report(vcf, reasons, failed)
-        return [str(vcf), str(reasons)]
-    path = _report_path(opened.name, chosen, started, ".csv", several)
-    mapping = opened.detection.mapping
-    ref = mapping.name if mapping.builtin or opened.detection.format == "generic" else mapping.path
-    header = [c for c in opened.info.header if not c.startswith("dex-import ")]
-    write_csv_report(path, header, failed, mapping_ref=ref)
-    return [str(path)]
-
-
-def _report_path(name: str, chosen: str | None, started: datetime, suffix: str, several: bool) -> Path:
-    if chosen is None:
-        return default_report_path(name, started=started, suffix=suffix)
-    path = Path(chosen)
-    if several:  # one report per input file: name each after its input
-        return path.with_name(f"{path.stem}-{Path(name).stem}{path.suffix or suffix}")
-    return path if path.suffix else path.with_suffix(suffix)

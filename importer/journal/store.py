@@ -50,9 +50,8 @@ from importer.send.outcomes import Batch, Created, Failed, Outcome, SendHooks, U
 K = TypeVar("K", bound=Hashable)
 State = Literal["in_flight", "created", "failed", "unknown", "duplicate"]
 
-# Ids Dex assigns (a tag, a group) say nothing about who the person is, and change if the person deletes and
-# recreates the tag between runs: leaving them out keeps a rerun with another --tag from creating everyone again.
-# The contact's own id is left out too: a batch Dex refuses over its ids is sent again without them.
+# Not who the person is: tag and group ids (a recreated tag, another --tag must not create everyone again), and
+# the contact's own id (a batch Dex refuses over its ids is sent again without them).
 _NOT_IDENTITY = ("tags_contacts", "groups_contacts", "id")
 MADE_SQL = ("SELECT c.dex_id, c.fingerprint, c.run_id, r.contact FROM created c LEFT JOIN records r "
             "ON r.fingerprint = c.fingerprint WHERE c.deleted_at IS NULL ORDER BY c.rowid")

@@ -22,8 +22,8 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Container, Hashable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Container, Hashable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -55,6 +55,7 @@ from importer.send.outcomes import (
 )
 from importer.send.pacing import Pacer, Slot
 from importer.send.stopping import counted, wait_for_workers
+from importer.send.work import Counters, Pending, Work
 
 __all__ = ["Batch", "Created", "Failed", "Outcome", "Progress", "SendHooks", "SendPolicy", "SendResult",
            "SendStats", "Unknown", "send_contacts"]
@@ -62,33 +63,6 @@ __all__ = ["Batch", "Created", "Failed", "Outcome", "Progress", "SendHooks", "Se
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 _LINKS = ("tags_contacts", "groups_contacts")
-
-
-@dataclass
-class _Work:
-    """Entries (indexes into the run's input) to send together, and the attempts so far."""
-
-    entries: list[int]
-    attempts: int = 0  # answers that surely created nothing, other than 429 (which never count)
-
-
-@dataclass
-class _Pending:
-    """A batch whose answer was lost, waiting for a quiet moment to be looked up."""
-
-    batch: Batch[int]
-    sent_at: datetime
-    reason: str
-
-
-@dataclass
-class _Counters:
-    requests: int = 0
-    rate_limited: int = 0
-    retries: int = 0
-    lookups: int = 0
-    splits: int = 0
-    numbers: Iterator[int] = field(default_factory=lambda: iter(range(1, 1 << 62)))
 
 
 class _Run(Generic[K]):
@@ -124,12 +98,12 @@ class _Run(Generic[K]):
         self.looked_for: set[int] = set()  # entries whose create lost its answer
         self.out: set[int] = set()  # entries whose create request is out now
         self.taken: set[int] = set()  # entries first sent in a batch answered 409: their id may predate the run
-        self.queue: deque[_Work] = deque()
-        self.pending: list[_Pending] = []
+        self.queue: deque[Work] = deque()
+        self.pending: list[Pending] = []
         self.in_flight, self.looking, self.exhausted, self.abandoned = 0, False, False, False
         self.aborted: str | None = None
         self.error: BaseException | None = None
-        self.counters = _Counters()
+        self.counters = Counters()
         self.cond, self.hook_lock = threading.Condition(), threading.Lock()
 
     # -- scheduling ----------------------------------------------------------------------------------------
@@ -140,7 +114,7 @@ class _Run(Generic[K]):
             self.timed_out = True
         return self.timed_out or self.stop.is_set()
 
-    def _next(self) -> _Work | list[_Pending] | None:
+    def _next(self) -> Work | list[Pending] | None:
         """Return the next thing to do: a batch to send, unknown batches to look up, or None when done."""
         with self.cond:
             while True:
@@ -163,7 +137,7 @@ class _Run(Generic[K]):
                 # a timeout too, so that a `stop` set from outside is noticed even when nothing else happens
                 self.cond.wait(timeout=0.5)
 
-    def _read_input(self) -> _Work | None:
+    def _read_input(self) -> Work | None:
         entries: list[int] = []
         while not self.exhausted and len(entries) < self.batch_size:
             try:
@@ -174,9 +148,9 @@ class _Run(Generic[K]):
             entry, self.read_count = self.read_count, self.read_count + 1
             self.keys[entry], self.contacts[entry] = key, contact
             entries.append(entry)
-        return _Work(entries) if entries else None
+        return Work(entries) if entries else None
 
-    def _finish(self, *, requeue: Iterable[_Work] = (), pending: _Pending | None = None, sent: bool = True) -> None:
+    def _finish(self, *, requeue: Iterable[Work] = (), pending: Pending | None = None, sent: bool = True) -> None:
         with self.cond:
             self.queue.extendleft(reversed(list(requeue)))
             if pending is not None:
@@ -191,7 +165,7 @@ class _Run(Generic[K]):
         """Run one worker until the run is done (called on each worker thread)."""
         try:
             while (task := self._next()) is not None:
-                if isinstance(task, _Work):
+                if isinstance(task, Work):
                     self._send(task)
                 else:
                     self._look_up(task)
@@ -247,7 +221,7 @@ class _Run(Generic[K]):
                 self.on_progress(Progress(self.tally[Created], self.tally[Failed], self.tally[Unknown],
                                           len(decided), self.pacer.rate))
 
-    def _send(self, work: _Work) -> None:
+    def _send(self, work: Work) -> None:
         batch = self._batch(work.entries)
         with self.hook_lock:
             if self.abandoned:
@@ -270,7 +244,7 @@ class _Run(Generic[K]):
             self._settle(batch, {})  # nothing decided yet: the lookup will
             with self.cond:
                 self.looked_for.update(batch.keys)
-            return self._finish(pending=_Pending(batch, sent_at, exc.describe()))
+            return self._finish(pending=Pending(batch, sent_at, exc.describe()))
         except (AuthError, NotFound) as exc:
             # the key or the URL is wrong: every batch would meet the same answer
             self._settle(batch, {})
@@ -283,7 +257,7 @@ class _Run(Generic[K]):
                 with self.cond:
                     self.taken.update(set(batch.keys) - self.looked_for)
                     self.looked_for.update(batch.keys)
-                return self._finish(pending=_Pending(batch, sent_at, exc.describe()))
+                return self._finish(pending=Pending(batch, sent_at, exc.describe()))
             if self.ids.refused(exc, batch.contacts):
                 self._settle(batch, {})  # a 400 created nothing: the batch goes again, without ids
                 return self._finish(requeue=[work])
@@ -299,7 +273,7 @@ class _Run(Generic[K]):
         self._settle(batch, {i: Created.from_answer(c, without_links=without[i]) for i, c in zip(batch.keys, created)})
         self._finish()
 
-    def _retry(self, work: _Work, batch: Batch[int], exc: SurelyNotCreated, slot: Slot) -> None:
+    def _retry(self, work: Work, batch: Batch[int], exc: SurelyNotCreated, slot: Slot) -> None:
         with self.cond:
             self.counters.retries += 1
             self.counters.rate_limited += exc.status_code == 429
@@ -330,7 +304,7 @@ class _Run(Generic[K]):
             jitter = self.rng.uniform(0, cap)
         self.sleep(max(exc.retry_after or 0.0, jitter))
 
-    def _split(self, work: _Work, batch: Batch[int], exc: Rejected) -> None:
+    def _split(self, work: Work, batch: Batch[int], exc: Rejected) -> None:
         if len(work.entries) == 1:
             entry, contact = work.entries[0], self.contacts[work.entries[0]]
             if entry in self.unlinked or not any(f in contact and f in exc.message for f in _LINKS):
@@ -340,12 +314,12 @@ class _Run(Generic[K]):
             with self.cond:
                 self.contacts[entry] = {k: v for k, v in contact.items() if k not in _LINKS}
                 self.unlinked[entry] = exc.message
-            return self._finish(requeue=[_Work([entry])])
+            return self._finish(requeue=[Work([entry])])
         self._settle(batch, {})
         half = len(work.entries) // 2
         with self.cond:
             self.counters.splits += 1
-        self._finish(requeue=[_Work(work.entries[:half]), _Work(work.entries[half:])])
+        self._finish(requeue=[Work(work.entries[:half]), Work(work.entries[half:])])
 
     # -- unknown outcomes ----------------------------------------------------------------------------------
 
@@ -374,7 +348,7 @@ class _Run(Generic[K]):
             self.pacer.answered(slot)
             return result
 
-    def _look_up(self, pending: list[_Pending]) -> None:
+    def _look_up(self, pending: list[Pending]) -> None:
         entries = [i for p in pending for i in p.batch.keys]
         since = min(p.sent_at for p in pending) - self.policy.clock_skew
         with self.cond:
@@ -406,12 +380,12 @@ class _Run(Generic[K]):
                     resend.append(i)
             self._settle(p.batch, decided)
         size = self.batch_size
-        self._finish(requeue=[_Work(resend[s:s + size]) for s in range(0, len(resend), size)], sent=False)
+        self._finish(requeue=[Work(resend[s:s + size]) for s in range(0, len(resend), size)], sent=False)
 
 
 def send_contacts(items: Iterable[tuple[K, Contact]], client: DexClient, *, batch_size: int = 100,
                   concurrency: int = 4, sleep: Callable[[float], None] = time.sleep,
-                  clock: Callable[[], float] = time.monotonic, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                  clock: Callable[[], float] = time.monotonic, now: Callable[[], datetime] = utc_now,
                   rng: random.Random | None = None, on_progress: Callable[[Progress], None] | None = None,
                   hooks: SendHooks[K] | None = None, stop: threading.Event | None = None,
                   policy: SendPolicy | None = None, check_key: bool = True,
