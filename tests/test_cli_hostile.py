@@ -143,7 +143,7 @@ def test_a_bug_is_one_line_naming_a_crash_file_and_the_next_run_resumes(
         return real(self, contacts)
 
     monkeypatch.setattr(DexClient, "create_contacts", buggy)
-    argv = ["import", str(path), "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY, "--yes",
+    argv = ["import", str(path), "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY, "--yes", "--quiet",
             "--batch-size", "2", "--concurrency", "1", "--initial-rate", "100"]
     code, out, err = cli(*argv)
     assert code == 3 and err.count("\n") == 1

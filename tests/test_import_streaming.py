@@ -150,7 +150,8 @@ def test_the_summary_lists_the_first_ten_problems_in_line_order_and_counts_the_r
     lines = out.getvalue().splitlines()
     refused = "failed: contacts[0].id: expected a UUID, got 'not-a-uuid'"
     skipped = "skipped: no name: not sent; add a name to the row to import it"
-    assert (code, err.getvalue()) == (1, "")
+    assert (code, err.getvalue()) == (1, "31 new · 0 already in Dex · 9 skipped (no name)\nCreate 31 contacts in the "
+                                         "Dex account of sandbox.user@example.com? yes (--yes)\n")
     assert lines[0].startswith(f"Imported into {dex_sandbox.url}: created 28 · skipped 9 · failed 3 · ")
     assert lines[1:15] == [
         f"  {export}:3: {refused}",

@@ -9,4 +9,5 @@
 - `render`: the text the commands print; `output`: JSON written as it is made, and the progress bars.
 - `screen`: the width and colour of the text (terminal, ``NO_COLOR``, ``COLUMNS``), drawn with rich.
 - `words`: the human names of Dex fields and notice kinds, and the fix of each kind (terminal and page).
+- `terminal`: an import's question once the account is checked, and what Ctrl-C and SIGTERM do.
 """

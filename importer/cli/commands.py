@@ -22,7 +22,7 @@ from importer.cli.output import plan_options, progress_bar, read_bar, write_pair
 from importer.cli.parser import PROG
 from importer.cli.screen import screen_of
 from importer.dex.fields import DEFAULT_API_URL
-from importer.errors import MappingError, UsageError
+from importer.errors import ImporterError, MappingError, UsageError
 from importer.exitcodes import ExitCode
 
 
@@ -68,7 +68,6 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         written = write_pairs(args.possible_duplicates, plan.summary)
         if args.out:
             from importer.dex.description import sent_text
-            from importer.errors import ImporterError
             from importer.report.atomic import atomic_text
 
             try:  # whole or not at all: a full disk leaves no half-written file; each contact as it is sent
@@ -119,8 +118,10 @@ def _client(args: argparse.Namespace, *, required: bool = True) -> Any:
 
 def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from importer.cli.output import write_json
-    from importer.cli.render import import_text, preview_text
-    from importer.importing import SendOptions, send_plan
+    from importer.cli.render import import_text
+    from importer.cli.terminal import confirmation, stopping_on_signals
+    from importer.importing import SendOptions, Stop, send_plan
+    from importer.journal.store import NOT_CONFIRMED
     from importer.plan.inputs import open_files
     from importer.plan.plan import make_plan
     from importer.send.outcomes import SendPolicy
@@ -148,14 +149,10 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if reading:
             reading.close()
     with plan:
-        summary = plan.summary
-        write_pairs(args.possible_duplicates, summary)
-        if not args.yes and sys.stdin is not None and sys.stdin.isatty() and not args.json:
-            print(preview_text(summary, screen=screen_of(err)), file=err)
-            answer = input(f"\nCreate {summary.contacts} contacts in Dex at {client.api_url}? [y/N] ")
-            if answer.strip().lower() not in ("y", "yes"):
-                print(f"{PROG}: nothing sent", file=err)
-                return ExitCode.OK
+        write_pairs(args.possible_duplicates, plan.summary)
+        # asked once the account is checked, with its real numbers and the account's email
+        ask = not args.yes and sys.stdin is not None and sys.stdin.isatty() and not args.json
+        confirm, stop = confirmation(plan.summary, err, ask=ask, show=args.yes and not args.quiet), Stop()
         bars: list[Any] = []
 
         def phase(name: str, count: int) -> None:
@@ -170,19 +167,23 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         try:
             with client, _locked(args, client, account := _account_id(args, client), "import"), \
-                    _journal(args, account) as journal:
+                    _journal(args, account) as journal, stopping_on_signals(stop, err, quiet=args.quiet):
                 if journal.archived and not args.quiet:
                     print(f"Started the journal over; the old one is kept at {journal.archived}", file=err)
                 sending = SendOptions(args.batch_size, args.concurrency, args.report,
                                       SendPolicy(initial_rate=args.initial_rate))
                 result = send_plan(plan, client, send=sending,
                                    existing=args.existing, labels_as=args.labels_as, tag=args.tag,
-                                   journal=journal, on_phase=phase, on_progress=progress,
-                                   clock=args.clock, sleep=args.sleep)
+                                   journal=journal, on_phase=phase, on_progress=progress, stop=stop,
+                                   confirm=confirm, clock=args.clock, sleep=args.sleep)
         finally:
             for bar in bars:
                 if bar is not None:
                     bar.close()
+        if result.stopped == NOT_CONFIRMED:
+            result.records.close()
+            print(f"{PROG}: nothing sent", file=err)
+            return ExitCode.OK
         if args.html:
             write_html(args.html, plan, outcomes=result.records, api_url=client.api_url,
                        title="Import", sent="the import has run")
@@ -193,13 +194,15 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     elif not args.quiet:
         print(import_text(result, api_url=client.api_url, screen=screen_of(out)), file=out)
     result.records.close()
+    if result.fatal:  # every record is accounted for above; the cause is one line, as any fatal error
+        raise ImporterError(f"{result.fatal}; the import stopped (every record's outcome is above): "
+                            "fix that, then run the same command again to finish")
     return result.exit_code
 
 
 def write_html(path: str, plan: Any, *, outcomes: Any, api_url: str | None, title: str, sent: str) -> None:
     """Returns nothing; writes the HTML page of `plan` to `path`, whole or not at all."""
     from importer.cli.page import write_page
-    from importer.errors import ImporterError
     from importer.report.atomic import atomic_text
 
     try:

@@ -139,7 +139,7 @@ def write_page(handle: TextIO, plan: Plan, *, outcomes: RecordLog | None = None,
     headline = [("contacts", summary.contacts), ("records read", summary.records), ("merged", summary.merged),
                 ("skipped", sum(summary.skipped.values())), ("problems", sum(n for k, n in summary.notice_kinds.items() if k not in NOT_PROBLEMS))]
     words = {"created": "new", "existing": "already in Dex", "updated": "updated", "skipped": "skipped",
-             "failed": "failed", "unknown": "outcome unknown"}
+             "failed": "failed", "unknown": "outcome unknown", "merged": "merged", "not_sent": "not sent"}
     headline += [(words.get(k, k), v) for k, v in counts.items()]
     template = env.get_template("page.html.j2")
     stream: Iterable[str] = template.generate(

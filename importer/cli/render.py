@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from importer.cli.screen import Screen, draw, styled, table
 from importer.cli.words import FIXES, human, kind_words
-from importer.importing import STATUSES, ImportResult
+from importer.importing import STATUSES, Forecast, ImportResult
 from importer.mapping.apply import Mapped
 from importer.mapping.detect import Detection
 from importer.model import Notice
@@ -94,10 +94,10 @@ def possible_duplicates_text(summary: Summary, *, examples: int = EXAMPLES_PER_K
 
 def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND,
                  predictions: RecordLog | None = None, api_url: str | None = None,
-                 screen: Screen = Screen()) -> str:
+                 screen: Screen = Screen(), forecast: Forecast | None = None) -> str:
     """Returns the whole human preview, laid out for `screen`: files, counts, merges, first contacts, fields
     filled, the columns left behind, the warnings as a digest, and what the import would do with each record
-    when the account was checked."""
+    when the account was checked (an import's `forecast`, when given)."""
     out: list[Any] = [files_table(summary.files), ""]
     skipped = sum(summary.skipped.values())
     reasons = ", ".join(f"{n} {_SKIP_WORDS.get(r, r)}" for r, n in summary.skipped.most_common())
@@ -117,7 +117,7 @@ def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND,
                    + ", ".join(f"{k} {v}" for k, v in summary.labels.most_common(20)))
     out += column_lines(summary)
     out += warning_lines(summary)
-    out += [""] + prediction_lines(predictions, api_url, examples)
+    out += [""] + (forecast_lines(forecast) if forecast else prediction_lines(predictions, api_url, examples))
     return draw(out, screen)
 
 
@@ -161,7 +161,34 @@ def fields_filled(summary: Summary) -> str:
     return ", ".join(f"{word} {n}" for word, n in counts.items())
 
 
-_WOULD = {"created": "create", "existing": "already in Dex", "updated": "update", "skipped": "skip"}
+def forecast_lines(f: Forecast) -> list[str]:
+    """Returns what an import is about to do, as its confirmation shows it: "2,188 new · 124 already in Dex ·
+    36 skipped (no name) · resuming run ... (310 created before)", then the contacts gone from Dex since."""
+    parts = [f"{f.new:,} new", f"{f.existing:,} already in Dex"] + ([f"{f.update:,} to fill"] if f.update else [])
+    if f.skipped:  # "36 skipped (no name)", or with several reasons "40 skipped (36 no name, 4 unreadable card)"
+        why = sorted(f.skipped.items(), key=lambda item: -item[1])
+        reasons = ", ".join(f"{n:,} {r.replace('-', ' ')}" for r, n in why) if len(why) > 1 else \
+            why[0][0].replace("-", " ")
+        parts.append(f"{sum(f.skipped.values()):,} skipped ({reasons})")
+    if f.merged:
+        parts.append(f"{f.merged:,} merged into another row")
+    if f.resuming:
+        parts.append(f"resuming run {f.resuming} ({f.done:,} created before)")
+    elif f.done:
+        parts.append(f"{f.done:,} created by earlier runs")
+    return [" · ".join(parts), *f.notes]
+
+
+def forecast_question(f: Forecast) -> str:
+    """Returns the question asked before an import sends anything: "Create 2,188 contacts in the Dex account
+    of owner@example.com?" (the account's URL when Dex gave no email)."""
+    fill = f" and fill {f.update:,} already there" if f.update else ""
+    where = f"the Dex account of {f.account}" if f.account else f"the Dex account at {f.api_url}"
+    return f"Create {f.new:,} contact{'s' if f.new != 1 else ''}{fill} in {where}?"
+
+
+_WOULD = {"created": "create", "merged": "merge into another row", "existing": "already in Dex",
+          "updated": "update", "skipped": "skip"}
 
 
 def prediction_lines(predictions: RecordLog | None, api_url: str | None, examples: int) -> list[str]:
@@ -285,19 +312,21 @@ def import_text(result: ImportResult, *, api_url: str, screen: Screen = Screen()
 
 def import_lines(result: ImportResult, *, api_url: str) -> list[Any]:
     """Returns the lines of the import's summary, for `draw`."""
-    counts = {s: result.count(s) for s in STATUSES}
+    counts = {s: result.count(s) for s in STATUSES}  # one bucket per status: they add up to the records read
     words = {"existing": "already in Dex", "unknown": "outcome unknown", "not_sent": "not sent"}
     shown = [f"{words.get(k, k)} {n}" for k, n in counts.items() if n or k in ("created", "failed")]
-    merged = counts["created"] - result.contacts_created
-    if merged:
-        shown[0] += f" records as {result.contacts_created} contacts ({merged} merged)"
-    if result.incomplete:
-        shown.append(f"created without some labels {result.incomplete}")
+    if result.stopped:
+        shown.append("run the same command again to finish")
     out: list[Any] = [styled(f"Imported into {api_url}: " + " · ".join(shown) + f" · {result.seconds:.1f} s",
                              "bold")]
+    if result.incomplete:
+        out.append(f"Created without some of their labels: {result.incomplete} (in the failure report)")
     if result.stopped:
-        out.append(f"Stopped early: {result.stopped}. Run the same command again to finish: the journal "
-                   "remembers what was sent, and nothing is created twice.")
+        in_flight = counts["unknown"] - result.records.count_problems("unknown")
+        looked_up = f" looks up the {in_flight} in flight in Dex, then" if in_flight else ""
+        out.append(f"Stopped early: {result.stopped}. The same command again{looked_up} sends the "
+                   f"{counts['not_sent']} not sent: the journal remembers what was sent, and nothing is created "
+                   "twice.")
     for merge in result.summary.merges[:EXAMPLES_PER_KIND]:
         out.append(f"  merged: {merge}")
     # the records in the failure report: failed, unknown, or skipped for want of a name (not hidden members)
@@ -311,6 +340,9 @@ def import_lines(result: ImportResult, *, api_url: str) -> list[Any]:
     for path in result.reports:
         if path.endswith(".csv") and path[: -len(".csv")] in cards:
             out.append(f"  why each card failed: {path}")
+        elif result.stopped:  # what was left unsent or in flight is not in it: the same command again sends it
+            out += [f"Failure report: {path} (only the rows that could not be imported, not those left unsent)",
+                    "Fix them, then run:", f"$ dex-import import {shlex.quote(path)}"]
         else:
             out += [f"Failure report: {path}", "Fix it, then run:", f"$ dex-import import {shlex.quote(path)}"]
     return out + run_lines(result)

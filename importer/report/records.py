@@ -77,6 +77,7 @@ class RecordLog:
         self._failures: list[tuple[Any, ...]] = []
         self.counts: Counter[str] = Counter()
         self.problems = 0
+        self._problem_counts: Counter[str] = Counter()
 
     def __len__(self) -> int:
         return self.counts.total()
@@ -104,6 +105,7 @@ class RecordLog:
             self._results.append((number, line, status, dex_id, message, failed is not None))
             if failed is not None:
                 self.problems += 1
+                self._problem_counts[status] += 1
                 self._failed_files.setdefault(file)
                 self._failures.append((number, line, pickle.dumps(record_state(failed), pickle.HIGHEST_PROTOCOL),
                                        message or ""))
@@ -123,6 +125,10 @@ class RecordLog:
                 self.add(record.file, record.line, "merged", dex_id, f"{into} ({status})")
             else:
                 self.add(record.file, record.line, status, dex_id, "; ".join(m for m in (message, into) if m))
+
+    def count_problems(self, status: str) -> int:
+        """Returns how many records ended with `status` and went to the failure report."""
+        return self._problem_counts[status]
 
     def first(self, limit: int, *, status: str | None = None, problem: bool = False) -> list[RecordResult]:
         """Returns the first `limit` results in file and line order: of `status`, or the problems."""
