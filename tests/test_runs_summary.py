@@ -29,7 +29,8 @@ def test_the_summary_ends_with_the_run_the_undo_command_the_tags_made_and_the_wa
     journal = tmp_path / "journal.sqlite"
     code, out, err = run_cli("import", str(_export(tmp_path)), "--api-url", dex_sandbox.url, "--token",
                              SANDBOX_TEST_KEY, "--yes", "--journal", str(journal), "--tag", "from-csv")
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, "2 new · 0 already in Dex\nCreate 2 contacts in the Dex account of "
+                              "sandbox.user@example.com? yes (--yes)\n")  # the --yes block
     [short] = re.findall(r"^Run ([0-9a-f]{4}) \(\S+-\1\):$", out, re.M)
     tail = out.splitlines()[-6:]
     assert tail == ["Take back the contacts it created (asks first):", f"  dex-import undo {short}",

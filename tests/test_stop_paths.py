@@ -165,6 +165,7 @@ def test_a_fatal_error_mid_run_still_prints_every_record_then_one_line_exit_3(
 
 def test_the_summary_of_a_stopped_run_adds_up_and_says_to_run_it_again(
         dex_sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # the summary's lines whole, not wrapped at 80
     real, calls = DexClient.create_contacts, []
 
     def failing(self: DexClient, contacts: Any) -> Any:
@@ -183,7 +184,7 @@ def test_the_summary_of_a_stopped_run_adds_up_and_says_to_run_it_again(
                             "run the same command again to finish · ")
     assert f"Failure report: {tmp_path / 'r.csv'} (only the rows that could not be imported, not those left " \
            "unsent" in out
-    assert "(fix it, then run" not in out and code == 3
+    assert "Fix it, then run:" not in out and "Fix them, then run:" in out and code == 3
 
 
 def forecast(**changes: Any) -> Forecast:
@@ -197,6 +198,7 @@ def test_the_question_shows_the_real_numbers_and_the_account(monkeypatch: pytest
     from importer.cli.terminal import confirmation
     from importer.plan.summary import Summary
 
+    monkeypatch.setenv("COLUMNS", "250")  # the preview's lines whole, not wrapped at 80
     asked: list[str] = []
     monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or "y")
     err = io.StringIO()
