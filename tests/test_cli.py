@@ -67,7 +67,8 @@ def test_unusable_records_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
      "dex-import: unknown phone region 'XX': use a two-letter ISO 3166 country code such as US, GB or DE\n"),
     (["preview", LINKEDIN, "--format", "linkdin"],
      "dex-import: unknown format 'linkdin' (did you mean 'linkedin'?); known formats: dex, google-legacy, "
-     "google, linkedin, outlook-de, outlook, vcard, generic\n"),
+     "google, linkedin, outlook, outlook-de, outlook-fr, outlook-es, outlook-it, outlook-pt-br, outlook-pt-pt, "
+         "outlook-nl, outlook-pl, outlook-ru, outlook-zh-cn, outlook-zh-tw, outlook-ja, outlook-ko, vcard, generic\n"),
     (["preview", LINKEDIN, "--limit", "-1"], "dex-import: --limit must be 0 or more\n"),
     (["preview", LINKEDIN, "--delimiter", "x"], "dex-import: --delimiter 'x': use one of , ; | tab\n"),
     (["preview", LINKEDIN, "--encoding", "klingon"],

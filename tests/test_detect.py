@@ -35,7 +35,7 @@ GENERIC_TAIL = ("the others become description lines. For full control: dex-impo
     ("google-outlook-csv-layout.csv", "outlook",
      "header has First Name, Last Name, E-mail Address, Business Phone and 4 more; 88 of 88 columns known"),
     ("outlook-desktop-german-headers.csv", "outlook-de",
-     "header has Vorname, Nachname, E-Mail-Adresse, Mobiltelefon and 2 more; 92 of 92 columns known"),
+     "header has Vorname, Nachname, E-Mail-Adresse, Telefon geschäftlich and 4 more; 92 of 92 columns known"),
     ("linkedin-current-preamble.csv", "linkedin",
      "header has Connected On, First Name, Last Name, URL and 3 more; LinkedIn's \"Notes:\" preamble above the "
      "header; 7 of 7 columns known"),
@@ -98,12 +98,14 @@ def test_detect_json_shape(monkeypatch: pytest.MonkeyPatch) -> None:
     path = "tests/fixtures/formats/outlook-utf8-bom-cp1252-body.csv"
     assert main(["detect", "--json", path], stdout=out, stderr=err) == 0
     [found] = json.loads(out.getvalue())
-    assert list(found) == ["file", "kind", "format", "mapping", "mapping_path", "reason", "encoding",
+    assert list(found) == ["file", "kind", "format", "title", "locale", "mapping", "mapping_path", "reason",
+                           "encoding",
                            "encoding_reason", "delimiter", "header_line", "preamble", "columns", "candidates",
                            "notices"]
-    assert {k: found[k] for k in ("file", "kind", "format", "mapping", "mapping_path", "encoding", "delimiter",
-                                  "header_line", "preamble")} == {
-        "file": path, "kind": "csv", "format": "outlook", "mapping": "outlook",
+    assert {k: found[k] for k in ("file", "kind", "format", "title", "locale", "mapping", "mapping_path",
+                                  "encoding", "delimiter", "header_line", "preamble")} == {
+        "file": path, "kind": "csv", "format": "outlook", "title": "Outlook CSV (English)", "locale": None,
+        "mapping": "outlook",
         "mapping_path": "mappings/outlook.yaml", "encoding": "cp1252", "delimiter": ",", "header_line": 1,
         "preamble": None}
     assert found["encoding_reason"] == ("UTF-8 BOM but the body is not UTF-8 (byte 0xE9 on line 2): read as "

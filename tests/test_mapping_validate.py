@@ -99,7 +99,7 @@ def test_missing_file_and_bad_utf8(tmp_path: Path) -> None:
 
 def test_every_builtin_mapping_is_valid() -> None:
     names = [m.name for m in builtin_mappings()]
-    assert names == ["dex", "google-legacy", "google", "linkedin", "outlook-de", "outlook", "vcard"]
+    assert names == ["dex", "google-legacy", "google", "linkedin", "outlook", "vcard"]
 
 
 def test_unknown_builtin_name_suggests() -> None:

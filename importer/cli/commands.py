@@ -396,9 +396,9 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _formats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from importer.mapping.load import builtin_mappings
+    from importer.mapping.load import builtin_variants
 
-    for m in builtin_mappings():
+    for m in builtin_variants():
         print(f"{m.name:<14} {m.title}  ({m.path})", file=out)
     print(f"{'generic':<14} any other CSV or .xlsx: columns matched to Dex fields by name", file=out)
     return ExitCode.OK

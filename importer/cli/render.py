@@ -260,7 +260,8 @@ def _places(notices: list[Notice]) -> str:
 def detection_text(opened: OpenedFile, *, screen: Screen = Screen()) -> str:
     """Returns what `dex-import detect` prints for one file."""
     d: Detection = opened.detection
-    lines = [f"{opened.name}: {d.format} (mapping {d.mapping.name}: {d.mapping.path})",
+    lines = [f"{opened.name}: {d.mapping.title or d.format} (format {d.format}, mapping {d.mapping.name}: "
+             f"{d.mapping.path})",
              f"  why: {d.reason}"]
     info = opened.info
     if info is not None:
@@ -283,7 +284,8 @@ def detection_dict(opened: OpenedFile) -> dict[str, Any]:
     info = opened.info
     d = opened.detection
     return {
-        "file": opened.name, "kind": opened.input.kind, "format": d.format, "mapping": d.mapping.name,
+        "file": opened.name, "kind": opened.input.kind, "format": d.format, "title": d.mapping.title,
+        "locale": d.mapping.locale, "mapping": d.mapping.name,
         "mapping_path": d.mapping.path, "reason": d.reason,
         "encoding": info.encoding if info else None,
         "encoding_reason": info.encoding_reason if info else None,

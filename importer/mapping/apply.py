@@ -155,7 +155,8 @@ def finish(record: Record, fields: dict[str, Any], notices: list[Notice], labels
         reason = "no name" + (f" (only {what})" if what else "")
         notice = Notice(record.file, record.line, None, "no-name",
                         f"{reason}: not sent; add a name to the row to import it")
-        return Mapped(record, None, (*notices, notice), tuple(labels), frozenset(used), skip="no-name",
+        # Nothing of a record that is not sent is used: the column counts must not say otherwise.
+        return Mapped(record, None, (*notices, notice), tuple(labels), frozenset(), skip="no-name",
                       filled=filled)
     return Mapped(record, contact, tuple(notices), tuple(labels), frozenset(used), filled=filled)
 

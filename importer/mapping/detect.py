@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from importer.errors import UsageError
@@ -22,6 +23,7 @@ from importer.mapping.load import (
     builtin_names,
     get_mapping,
 )
+from importer.mapping.locales import variants
 from importer.mapping.model import Mapping
 from importer.mapping.validate import suggest, validate_mapping
 from importer.readers.csvfile import TableInfo
@@ -49,7 +51,7 @@ class Detection:
 
 
 def formats() -> list[str]:
-    """Returns the names `--format` accepts: every built-in mapping, and "generic"."""
+    """Returns the names `--format` accepts: every built-in mapping in each of its languages, and "generic"."""
     return [*builtin_names(), GENERIC]
 
 
@@ -57,7 +59,10 @@ def choose_mapping(info: TableInfo, *, fmt: str | None = None, mapping: str | No
     """Returns the Detection for a table: the mapping asked for, or the best match for its header."""
     if mapping is not None:
         chosen = get_mapping(mapping)
-        return Detection(chosen.name, chosen, f"mapping given with --mapping ({chosen.path})")
+        why = f"mapping given with --mapping ({chosen.path})"
+        if chosen.locales:  # a mapping of several languages: the one whose column names the header has
+            return _in_its_language(variants(chosen), info, why) or Detection(chosen.name, chosen, why)
+        return Detection(chosen.name, chosen, why)
     if fmt is not None:
         if fmt == GENERIC:
             return _generic(info, "format given with --format")
@@ -65,7 +70,12 @@ def choose_mapping(info: TableInfo, *, fmt: str | None = None, mapping: str | No
             hint = suggest(fmt, formats())
             raise UsageError(f"unknown format {fmt!r}" + (f" (did you mean {hint!r}?)" if hint else "")
                              + f"; known formats: {', '.join(formats())}")
-        return Detection(fmt, builtin_mapping(fmt), "format given with --format")
+        chosen, why = builtin_mapping(fmt), "format given with --format"
+        if chosen.locale is None and chosen.locales:  # `--format outlook`: the language is read from the header
+            file = next(e.file for e in builtin_index() if e.name == fmt)
+            family = [e for e in builtin_index() if e.file == file]
+            return _in_its_language(family, info, why) or Detection(fmt, chosen, why)
+        return Detection(fmt, chosen, why)
     # only the mappings whose detect rules the header meets are parsed (see load.INDEX_FILE)
     candidates = sorted((c for e in builtin_index() if (c := _candidate(e, info))), key=lambda c: -c.score)
     if not candidates:
@@ -74,9 +84,18 @@ def choose_mapping(info: TableInfo, *, fmt: str | None = None, mapping: str | No
     return Detection(best.mapping.name, best.mapping, best.reason, tuple(candidates))
 
 
-def _candidate(entry: IndexEntry, info: TableInfo) -> Candidate | None:
-    """Returns how well a built-in mapping fits the table, or None when its detect columns are not all there
-    (then it is not even parsed)."""
+def _in_its_language(family: Iterable[IndexEntry | Mapping], info: TableInfo, why: str) -> Detection | None:
+    """Returns the Detection for the language of `family` whose column names the header has, or None."""
+    fits = sorted((c for v in family if (c := _candidate(v, info))), key=lambda c: -c.score)
+    if not fits:
+        return None
+    best = fits[0].mapping
+    return Detection(best.name, best, f"{why}; its {best.title} columns: {fits[0].reason}", tuple(fits))
+
+
+def _candidate(entry: IndexEntry | Mapping, info: TableInfo) -> Candidate | None:
+    """Returns how well a mapping (a built-in one by its index entry) fits the table, or None when its detect
+    columns are not all there (then a built-in one is not even parsed)."""
     spec = entry.detect
     if not spec.columns and not spec.any:
         return None
@@ -87,7 +106,7 @@ def _candidate(entry: IndexEntry, info: TableInfo) -> Candidate | None:
     anyof = [c for c in spec.any if _has(header, c)]
     if spec.any and not anyof:
         return None
-    mapping = builtin_mapping(entry.name)
+    mapping = entry if isinstance(entry, Mapping) else builtin_mapping(entry.name)
     compiled = compile_mapping(mapping, info.header)
     known = compiled.referenced | compiled.ignored
     score = len(known) / max(len(info.header), 1)

@@ -12,6 +12,7 @@ from importlib import resources
 from typing import Any
 
 from importer.errors import MappingError, MappingProblem, UsageError
+from importer.mapping.locales import variants
 from importer.mapping.model import DetectSpec, Mapping
 from importer.mapping.validate import suggest, validate_mapping
 from importer.mapping.yamlsafe import MAX_MAPPING_BYTES, YamlProblem, load_yaml
@@ -64,6 +65,8 @@ class IndexEntry:
     name: str
     file: str
     detect: DetectSpec
+    locale: str | None = None
+    """The language of a mapping's `locales:` (``outlook-de``), None for the mapping as written."""
 
 
 def _builtin_texts() -> dict[str, str]:
@@ -76,18 +79,26 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _spec(data: dict[str, Any]) -> DetectSpec:
+    return DetectSpec(*(tuple(data[k]) for k in ("columns", "any", "filename")))
+
+
+def _spec_data(spec: DetectSpec) -> dict[str, list[str]]:
+    return {"columns": list(spec.columns), "any": list(spec.any), "filename": list(spec.filename)}
+
+
 def read_index(texts: dict[str, str], shipped: dict[str, Any]) -> tuple[IndexEntry, ...]:
-    """Returns the index entry of each mapping text (by file name): from `shipped` when its hash still
-    matches the text, else from parsing it."""
+    """Returns the index entries of each mapping text (by file name), the mapping as written then each of its
+    languages: from `shipped` when its hash still matches the text, else from parsing it."""
     entries = []
     for file, text in texts.items():
         known = shipped.get(file)
         if isinstance(known, dict) and known.get("sha256") == _digest(text):
-            detect = DetectSpec(*(tuple(known["detect"][k]) for k in ("columns", "any", "filename")))
-            entries.append(IndexEntry(known["name"], file, detect))
+            entries.append(IndexEntry(known["name"], file, _spec(known["detect"])))
+            entries.extend(IndexEntry(v["name"], file, _spec(v["detect"]), v["locale"])
+                           for v in known.get("locales", ()))
         else:
-            mapping = _parse_builtin(file, text)
-            entries.append(IndexEntry(mapping.name, file, mapping.detect))
+            entries.extend(IndexEntry(m.name, file, m.detect, m.locale) for m in _builtin_file(file, text))
     return tuple(entries)
 
 
@@ -95,10 +106,11 @@ def index_data(texts: dict[str, str] | None = None) -> dict[str, Any]:
     """Returns the detect index of the built-in mappings (or of `texts`), every file parsed."""
     out: dict[str, Any] = {}
     for file, text in (texts if texts is not None else _builtin_texts()).items():
-        m = _parse_builtin(file, text)
-        out[file] = {"name": m.name, "sha256": _digest(text),
-                     "detect": {"columns": list(m.detect.columns), "any": list(m.detect.any),
-                                "filename": list(m.detect.filename)}}
+        m, *localized = _builtin_file(file, text)
+        out[file] = {"name": m.name, "sha256": _digest(text), "detect": _spec_data(m.detect)}
+        if localized:
+            out[file]["locales"] = [{"name": v.name, "locale": v.locale, "detect": _spec_data(v.detect)}
+                                    for v in localized]
     return out
 
 
@@ -123,30 +135,40 @@ def builtin_index() -> tuple[IndexEntry, ...]:
 
 
 def builtin_names() -> list[str]:
-    """Returns the names of the built-in mappings, without parsing any."""
+    """Returns the names of the built-in mappings in each of their languages, without parsing any."""
     return [e.name for e in builtin_index()]
 
 
 @functools.cache
 def builtin_mapping(name: str) -> Mapping:
-    """Returns the built-in mapping called `name` (parsed the first time it is asked for); KeyError if none."""
+    """Returns the built-in mapping called `name` (``outlook-de`` one of its languages), parsed the first time
+    it is asked for; KeyError if none."""
     for entry in builtin_index():
         if entry.name == name:
-            return _parse_builtin(entry.file, _builtin_texts()[entry.file])
+            found = [m for m in _builtin_file(entry.file, _builtin_texts()[entry.file]) if m.name == name]
+            if found:
+                return found[0]
     raise KeyError(name)
 
 
-def _parse_builtin(file: str, text: str) -> Mapping:
-    return parse_mapping(text, path=f"mappings/{file}", builtin=True)
+@functools.cache
+def _builtin_file(file: str, text: str) -> tuple[Mapping, ...]:
+    """Returns the mapping of one built-in file and its languages, parsed once."""
+    return variants(parse_mapping(text, path=f"mappings/{file}", builtin=True))
 
 
 def builtin_mappings() -> tuple[Mapping, ...]:
     """Returns every built-in mapping (mappings/*.yaml), sorted by file name: each one parsed."""
+    return tuple(builtin_mapping(e.name) for e in builtin_index() if e.locale is None)
+
+
+def builtin_variants() -> tuple[Mapping, ...]:
+    """Returns every built-in mapping in every language it has (``outlook``, ``outlook-de``, ...)."""
     return tuple(builtin_mapping(e.name) for e in builtin_index())
 
 
 def get_mapping(name_or_path: str) -> Mapping:
-    """Returns a built-in mapping by name (``google``) or a mapping file by path (``my.yaml``)."""
+    """Returns a built-in mapping by name (``google``, ``outlook-de``) or a mapping file by path (``my.yaml``)."""
     if name_or_path.endswith((".yaml", ".yml")) or os.sep in name_or_path or os.path.exists(name_or_path):
         return load_mapping_file(name_or_path)
     names = builtin_names()

@@ -89,6 +89,23 @@ class SkipSpec:
 
 
 @dataclass(frozen=True)
+class LocaleSpec:
+    """One language of an export whose column names follow the UI language (Outlook desktop).
+
+    `columns` maps a column name the mapping uses to the names that language writes for it (the first is
+    the usual one; more when versions differ); a column it leaves out keeps its name. `code_page` is what
+    the export is written in when it is not UTF-8.
+    """
+
+    id: str
+    title: str
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    date_order: str | None = None
+    blank_values: tuple[str, ...] = ()
+    code_page: str | None = None
+
+
+@dataclass(frozen=True)
 class Mapping:
     """A validated mapping, ready to compile against a file's header."""
 
@@ -115,3 +132,6 @@ class Mapping:
     constants: dict[str, object] = field(default_factory=dict)
     ignore: tuple[str, ...] = ()
     blank_values: tuple[str, ...] = ()
+    code_page: str | None = None
+    locales: tuple[LocaleSpec, ...] = ()
+    locale: str | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import difflib
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ from importer.dex.fields import (
     URL_FIELDS,
 )
 from importer.errors import MappingProblem, UsageError
+from importer.mapping.locales import mapping_columns, parse_locales
 from importer.mapping.model import (
     CustomFieldSpec,
     DetectSpec,
@@ -47,7 +49,7 @@ MULTI_SECTIONS = ("emails", "phones", "addresses", "websites", "notes")
 DELIMITERS = (",", ";", "\t", "|")
 TOP_KEYS = ("name", "title", "description", "detect", "read", "require", "region", "date_order",
             "skip_when_empty", "match_by_name", "name_parts", "fields", *MULTI_SECTIONS, "labels",
-            "custom_fields", "constants", "ignore", "blank_values")
+            "custom_fields", "constants", "ignore", "blank_values", "code_page", "locales")
 # Words people write under fields: that belong to a section of their own.
 _SECTION_WORDS = {"email": "emails", "emails": "emails", "phone": "phones", "phones": "phones",
                   "mobile": "phones", "address": "addresses", "addresses": "addresses",
@@ -241,9 +243,10 @@ def validate_mapping(data: Any, *, path: str, builtin: bool = False) -> tuple[Ma
         c.add("match_by_name", "must be true or false")
     require = tuple(c.texts(group, f"require[{i}]") for i, group in enumerate(_as_list(data.get("require"))))
 
-    if c.problems:
-        return None, c.problems
-    return Mapping(
+    code_page = c.text(data.get("code_page"), "code_page")
+    if code_page is not None and not _is_text_codec(code_page):
+        c.add("code_page", "is not a text encoding Python knows; use one such as cp1252, cp1251 or gb18030")
+    mapping = Mapping(
         name=name or "", path=path, title=c.text(data.get("title"), "title") or name or "",
         builtin=builtin,
         detect=DetectSpec(c.texts(detect.get("columns"), "detect.columns"),
@@ -256,8 +259,12 @@ def validate_mapping(data: Any, *, path: str, builtin: bool = False) -> tuple[Ma
         emails=multis["emails"], phones=multis["phones"], addresses=multis["addresses"],
         websites=multis["websites"], notes=multis["notes"], labels=labels, custom_fields=custom,
         constants=dict(constants), ignore=c.texts(data.get("ignore"), "ignore"),
-        blank_values=c.texts(data.get("blank_values"), "blank_values"),
-    ), []
+        blank_values=c.texts(data.get("blank_values"), "blank_values"), code_page=code_page,
+    )
+    locales = parse_locales(data.get("locales"), columns=mapping_columns(mapping), add=c.add)
+    if c.problems:
+        return None, c.problems
+    return replace(mapping, locales=locales), []
 
 
 def _is_text_codec(name: str) -> bool:

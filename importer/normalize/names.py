@@ -65,6 +65,9 @@ def build_name(*, full: str = "", first: str = "", middle: str = "", last: str =
         split = split_full_name(full)
         return Name(split.full_name, first or split.first_name, last or split.last_name)
     if first or last:
+        if _east_asian(first + middle + last):
+            # Chinese, Japanese and Korean names are written family name first, without spaces: 王伟, 김민준
+            return Name("".join(part for part in (last, middle, first) if part), first or None, last or None)
         joined = " ".join(part for part in (prefix, first, middle, last, suffix) if part)
         return Name(joined, first or None, last or None)
     if middle or prefix or suffix:
@@ -129,3 +132,16 @@ def _is_suffix(word: str) -> bool:
 def _key(word: str) -> str:
     """Return `word` lower-cased without dots and commas, for comparing titles and suffixes."""
     return word.lower().replace(".", "").replace(",", "")
+
+
+def _east_asian(text: str) -> bool:
+    """Return True when `text` is written only in Han, kana or Hangul (spaces and dots aside)."""
+    letters = [ch for ch in text if not ch.isspace() and ch not in "·・."]
+    return bool(letters) and all(_is_cjk(ch) for ch in letters)
+
+
+def _is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return (0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
+            or 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0xF900 <= code <= 0xFAFF
+            or 0x20000 <= code <= 0x2FA1F)

@@ -79,9 +79,20 @@ def decode_head(head: bytes) -> str:
     return head.decode("utf-8", errors="replace")
 
 
-def _first_utf8_error(stream: BinaryIO) -> tuple[int, int] | None:
-    """Return (line, byte) of the first byte that is not UTF-8, reading in chunks; None when all is UTF-8."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def first_decode_error(f: Openable, encoding: str) -> tuple[int, int] | None:
+    """Return (line, byte) of the first byte `encoding` cannot decode in `f` (its BOM skipped), or None.
+
+    Reads in chunks: memory stays constant however large the file.
+    """
+    with f.open() as stream:
+        stream.seek(len(bom_for(encoding, stream.read(_HEAD))))
+        return _first_utf8_error(stream, encoding)
+
+
+def _first_utf8_error(stream: BinaryIO, encoding: str = "utf-8") -> tuple[int, int] | None:
+    """Return (line, byte) of the first byte that is not UTF-8 (or `encoding`), reading in chunks; None when
+    all of it decodes."""
+    decoder = codecs.getincrementaldecoder(encoding)()
     lines = 1
     while True:
         chunk = stream.read(_CHUNK)
