@@ -26,11 +26,12 @@ GUESSED = "encoding-guess"
 
 def read_in_code_page(f: Openable, info: TableInfo, detection: Detection, *,
                       inspect: Callable[[str], TableInfo],
-                      choose: Callable[[TableInfo], Detection]) -> tuple[TableInfo, Detection]:
+                      choose: Callable[[TableInfo], Detection | None]) -> tuple[TableInfo, Detection]:
     """Returns (table, detection) read in the code page of the export the header shows, or both unchanged.
 
     Only a guessed encoding is reconsidered (never one given with --encoding or by a mapping's `read:`).
-    `inspect(encoding)` reads the top of the file again; `choose(table)` detects as the first time did.
+    `inspect(encoding)` reads the top of the file again; `choose(table)` detects as the first time did, or
+    returns None when no known export has the header (the file is then read as it was).
     """
     if info.kind != "csv" or not any(n.kind == GUESSED for n in info.notices):
         return info, detection
@@ -43,7 +44,7 @@ def read_in_code_page(f: Openable, info: TableInfo, detection: Detection, *,
             continue
         again = inspect(code_page)
         found = choose(again)
-        if found.format == GENERIC or not _same(found.mapping.code_page or "", code_page):
+        if found is None or found.format == GENERIC or not _same(found.mapping.code_page or "", code_page):
             continue
         if first_decode_error(f, code_page) is not None:
             continue  # some byte is not of this code page: the header matched by chance, or the file is mixed

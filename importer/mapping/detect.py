@@ -76,10 +76,15 @@ def choose_mapping(info: TableInfo, *, fmt: str | None = None, mapping: str | No
             family = [e for e in builtin_index() if e.file == file]
             return _in_its_language(family, info, why) or Detection(fmt, chosen, why)
         return Detection(fmt, chosen, why)
+    return recognise(info) or _generic(info, "no known export has this header")
+
+
+def recognise(info: TableInfo) -> Detection | None:
+    """Returns the Detection of the built-in export whose columns the header has, or None."""
     # only the mappings whose detect rules the header meets are parsed (see load.INDEX_FILE)
     candidates = sorted((c for e in builtin_index() if (c := _candidate(e, info))), key=lambda c: -c.score)
     if not candidates:
-        return _generic(info, "no known export has this header")
+        return None
     best = candidates[0]
     return Detection(best.mapping.name, best.mapping, best.reason, tuple(candidates))
 

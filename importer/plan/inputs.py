@@ -15,7 +15,7 @@ from importer.errors import InputError, UsageError
 from importer.mapping.apply import Mapped
 from importer.mapping.codepage import read_in_code_page
 from importer.mapping.compile import Compiled, compile_mapping, fold
-from importer.mapping.detect import GENERIC, Detection, choose_mapping
+from importer.mapping.detect import GENERIC, Detection, choose_mapping, recognise
 from importer.mapping.generate import StagedMapper
 from importer.mapping.load import get_mapping
 from importer.mapping.model import Mapping
@@ -90,13 +90,14 @@ def open_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()
                                               f"mapping ({report_of})")
     else:
         detection = choose_mapping(info, fmt=options.fmt, mapping=options.mapping)
-        if source.kind == "csv" and not (options.encoding or (read and read.encoding)):
+        if source.kind == "csv" and not (options.encoding or (read and read.encoding)) and options.fmt != GENERIC:
             info, detection = read_in_code_page(
                 source, info, detection,
                 inspect=lambda encoding: inspect_csv(
                     source, encoding=encoding, delimiter=options.delimiter or (read.delimiter if read else None),
                     has_header=read.header if read else True, columns=read.columns if read else None),
-                choose=lambda table: choose_mapping(table, fmt=options.fmt, mapping=options.mapping))
+                choose=lambda table: choose_mapping(table, fmt=options.fmt, mapping=options.mapping)
+                if options.fmt or options.mapping else recognise(table))
     header = [restore(c) for c in info.header if c not in REPORT_COLUMNS] if report_of else list(info.header)
     _check_required(detection.mapping, info)
     compiled = compile_mapping(detection.mapping, header)
