@@ -55,10 +55,12 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from importer.plan.inputs import open_files
     from importer.plan.plan import make_plan
     from importer.preview import predict_plan
+    from importer.report.export import out_format
 
     options = _read_options(args)
     if args.limit < 0:
         raise UsageError("--limit must be 0 or more")
+    out_as = out_format(args.out) if args.out else None  # before anything is read: a typo costs nothing
     check_writable("--out", args.out)
     check_writable("--html", args.html)
     client = _client(args, required=False)
@@ -66,14 +68,18 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         plan = stack.enter_context(make_plan(open_files(args.files, options), sample=args.limit,
                                              **plan_options(args)))
         written = write_pairs(args.possible_duplicates, plan.summary)
-        if args.out:
+        if args.out and out_as:
             from importer.dex.description import sent_text
             from importer.report.atomic import atomic_text
+            from importer.report.export import encoding_for, write_contacts
 
-            try:  # whole or not at all: a full disk leaves no half-written file; each contact as it is sent
-                with atomic_text(args.out) as handle:
-                    for text in plan.contact_texts():  # encoded once, when spilled
-                        handle.write(sent_text(text, args.description_format) + "\n")
+            try:  # whole or not at all: a full disk leaves no half-written file
+                with atomic_text(args.out, encoding=encoding_for(out_as)) as handle:
+                    if out_as == "jsonl":  # each contact as it is sent, its JSON encoded once, when spilled
+                        for text in plan.contact_texts():
+                            handle.write(sent_text(text, args.description_format) + "\n")
+                    else:  # for other address books: the description as plain lines
+                        write_contacts(handle, ((p.contact, p.labels) for p in plan.contacts()), out_as)
             except OSError as exc:
                 raise ImporterError(f"--out {args.out}: cannot be written ({exc.strerror or exc}); "
                                     "nothing was sent, and no file was left") from None

@@ -144,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     merging(p)
     account(p, required=False)
     describing(p)
-    p.add_argument("--out", metavar="FILE.jsonl", help="write every contact, one JSON object per line")
+    p.add_argument("--out", metavar="FILE", help="also write every contact: FILE.jsonl as Dex receives them (one "
+                   "JSON object a line), FILE.csv for a spreadsheet, FILE.vcf as vCard 4.0 for any address book")
     p.add_argument("--json", action="store_true", help="print the whole summary as one JSON object")
     p.add_argument("--limit", type=int, default=10, metavar="N", help="contacts shown (default 10)")
     p.add_argument("--html", metavar="PATH", help="also write a page to read in a browser: every contact in a "
