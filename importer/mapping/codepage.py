@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from importer.mapping.detect import GENERIC, Detection
 from importer.mapping.load import builtin_variants
+from importer.mapping.locales import variants
 from importer.model import Notice
 from importer.readers.csvfile import TableInfo
 from importer.readers.encoding import Openable, first_decode_error
@@ -35,10 +36,13 @@ def read_in_code_page(f: Openable, info: TableInfo, detection: Detection, *,
     """
     if info.kind != "csv" or not any(n.kind == GUESSED for n in info.notices):
         return info, detection
-    if detection.format != GENERIC:
-        wanted = [detection.mapping.code_page] if detection.mapping.code_page else []
-    else:
-        wanted = list(dict.fromkeys(m.code_page for m in builtin_variants() if m.code_page))
+    if detection.format == GENERIC:  # nothing recognised: the code page of any export that would be
+        family = builtin_variants()
+    elif detection.candidates:  # its header matched: the code page of what it matched
+        family = (detection.mapping,)
+    else:  # a mapping given (--mapping, --format) but not found in the header: its languages' code pages
+        family = variants(detection.mapping)
+    wanted = list(dict.fromkeys(m.code_page for m in family if m.code_page))
     for code_page in wanted:
         if _same(code_page, info.encoding):
             continue

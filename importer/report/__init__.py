@@ -4,4 +4,5 @@
 - `failures`: writing the failure report (CSV, or vCard for vCard inputs) and recognising one when it comes
   back, with its formula-neutralised cells restored.
 - `atomic`: `atomic_text`, a file written whole or not at all (reports, ``--out``).
+- `export`: ``--out`` by its extension: JSON lines, a spreadsheet CSV, or vCard 4.0.
 """
