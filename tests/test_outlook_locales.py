@@ -222,7 +222,7 @@ def test_a_row_with_no_name_uses_none_of_its_columns(tmp_path: Path) -> None:
 def test_a_mapping_given_is_read_in_the_code_page_of_its_language() -> None:
     # --format outlook (or --mapping mappings/outlook.yaml) on a Korean export in code page 949
     path = OUTLOOK / "outlook-ko-cp949.csv"
-    for options in (ReadOptions(fmt="outlook"), ReadOptions(mapping=str(Path("mappings") / "outlook.yaml"))):
+    for options in (ReadOptions(fmt="outlook"), ReadOptions(mapping=str(Path(__file__).parent.parent / "mappings" / "outlook.yaml"))):
         opened = open_file(path, options)
         assert opened.info is not None and opened.info.encoding == "cp949"
         assert opened.detection.mapping.name == "outlook-ko"
