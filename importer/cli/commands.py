@@ -60,8 +60,8 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _read_options(args)
     if args.limit < 0:
         raise UsageError("--limit must be 0 or more")
-    out_as = out_format(args.out) if args.out else None  # before anything is read: a typo costs nothing
     check_writable("--out", args.out)
+    out_as = out_format(args.out) if args.out else None  # before anything is read: a typo costs nothing
     check_writable("--html", args.html)
     client = _client(args, required=False)
     with contextlib.ExitStack() as stack:
