@@ -50,7 +50,8 @@ def test_a_three_file_preview_fits_80_columns_and_reads_as_a_digest() -> None:
     assert (code, err) == (1, "")  # the Google sample's nameless row
     lines = out.splitlines()
     assert max(cells(line) for line in lines) <= 80, [line for line in lines if cells(line) > 80]
-    assert len(lines) <= 60  # the 75 lines of old, fitting 80 columns now
+    # the 75 lines of old, fitting 80 columns now (61: the nameless row's cells count as left behind)
+    assert len(lines) <= 61
     assert not ANSI.search(out)  # not a terminal: no colour
     # warnings as a digest: one line per kind, with its count, where (few of them) and the fix
     assert "  3 numbers without a country code (contacts.csv:2, :10; iphone.vcf:68) → pass\n" \
