@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from importer.mapping.apply import apply_mapping
 from importer.mapping.compile import PLACEHOLDER, Compiled, compile_mapping
 from importer.mapping.generate import StagedMapper, generate_mapper
-from importer.mapping.load import builtin_mappings, load_mapping_file
+from importer.mapping.load import builtin_variants, load_mapping_file
 from importer.mapping.model import FieldSpec, Mapping
 from importer.mapping.validate import validate_mapping
 from importer.model import Notice, Record
@@ -27,6 +27,7 @@ from importer.readers.vcard import read_vcard
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_data"
+OUTLOOK_LOCALES = ROOT / "tests" / "fixtures" / "outlook"
 
 # Code in a header cell or a mapping string: if any of it reached the generated source, it would run.
 HOSTILE = [
@@ -109,7 +110,7 @@ def _features() -> Mapping:
     return mapping
 
 
-MAPPINGS = [*builtin_mappings(), load_mapping_file(SAMPLES / "spreadsheet" / "crm-export.mapping.yaml"),
+MAPPINGS = [*builtin_variants(), load_mapping_file(SAMPLES / "spreadsheet" / "crm-export.mapping.yaml"),
             _features()]
 
 
@@ -227,8 +228,9 @@ def sample_records(path: Path) -> list[tuple[Record, Compiled]]:
     return [(r, opened.compiled) for r in rows]
 
 
-@pytest.mark.parametrize("path", sorted(p for p in SAMPLES.rglob("*") if p.suffix in (".csv", ".vcf", ".xlsx")),
-                         ids=lambda p: str(p.relative_to(SAMPLES)))
+@pytest.mark.parametrize("path", [*sorted(p for p in SAMPLES.rglob("*") if p.suffix in (".csv", ".vcf", ".xlsx")),
+                                  *sorted(OUTLOOK_LOCALES.glob("*.csv"))],  # Outlook in each of its languages
+                         ids=lambda p: str(p.relative_to(p.parents[1])))
 def test_every_sample_record_maps_the_same_both_ways(path: Path) -> None:
     records = sample_records(path)
     assert records

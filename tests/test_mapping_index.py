@@ -19,7 +19,10 @@ def test_the_shipped_index_is_that_of_the_mappings() -> None:
     # when this fails after editing a mapping: python -c "from importer.mapping.load import write_index;
     # write_index('mappings')"
     assert shipped == load.index_data()
-    assert [e.detect for e in load.builtin_index()] == [m.detect for m in load.builtin_mappings()]
+    # every language of a mapping with `locales:` has its own entry (outlook-de ... outlook-ko)
+    assert [e.detect for e in load.builtin_index()] == [m.detect for m in load.builtin_variants()]
+    assert [e.name for e in load.builtin_index() if e.locale is None] == [m.name for m in load.builtin_mappings()]
+    assert {"outlook-de", "outlook-zh-cn", "outlook-ko"} <= set(load.builtin_names())
 
 
 def test_a_stale_entry_is_parsed_instead_of_trusted() -> None:

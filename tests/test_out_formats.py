@@ -116,3 +116,18 @@ def test_the_extension_is_read_whatever_its_case(tmp_path: Path) -> None:
     (tmp_path / "one.csv").write_text("Name,Email\nAnn Example,ann@example.com\n", encoding="utf-8")
     code, _, _ = cli("preview", str(tmp_path / "one.csv"), "--out", str(tmp_path / "c.JSONL"))
     assert code == 0 and [c["full_name"] for c in jsonl(tmp_path / "c.JSONL")] == ["Ann Example"]
+
+
+def test_jsonl_holds_descriptions_as_sent_and_csv_vcf_their_plain_lines(tmp_path: Path) -> None:
+    for name in ("all.jsonl", "plain.jsonl", "all.csv", "all.vcf"):
+        shape = ["--description-format", "text"] if name == "plain.jsonl" else []
+        cli("preview", *INPUTS, "--region", "US", *shape, "--out", str(tmp_path / name))
+    sent = [c.get("description") for c in jsonl(tmp_path / "all.jsonl")]
+    plain = [c.get("description") for c in jsonl(tmp_path / "plain.jsonl")]
+    assert any(sent) and all(d.startswith("<p>") for d in sent if d)  # Dex's rich text, as sent
+    assert all("<p>" not in d for d in plain if d)
+    with open(tmp_path / "all.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["Description"] or None for r in rows] == plain  # other address books get the lines
+    cards = (tmp_path / "all.vcf").read_text(encoding="utf-8")
+    assert "<p>" not in cards and "NOTE:" in cards

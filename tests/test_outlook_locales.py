@@ -39,7 +39,7 @@ CJK = {"zh-tw", "ja", "ko", "zh-cn"}
 def run(path: Path, **options: Any) -> tuple[Summary, list[dict[str, Any]]]:
     """Returns the preview Summary of one file and the contacts it writes to --out, in order."""
     out = io.StringIO()
-    summary = preview([path], ReadOptions(region="US", **options), out=out)
+    summary = preview([path], ReadOptions(region="US", **options), out=out, description_format="text")  # as read
     return summary, [json.loads(line) for line in out.getvalue().splitlines()]
 
 
