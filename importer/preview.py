@@ -39,10 +39,16 @@ def preview(paths: Sequence[Input], options: ReadOptions = ReadOptions(), *,
     opened = open_files(paths, options)
     with make_plan(opened, merge=merge, strict=strict, sample=sample, on_read=on_read) as plan:
         if out is not None:
-            write = out.write
-            for text in plan.contact_texts():  # each contact's JSON encoded once, when it was spilled
-                write(sent_text(text, description_format) + "\n")
+            write_sent(plan, out, description_format)
         return plan.summary
+
+
+def write_sent(plan: Plan, out: TextIO, description_format: str = "html") -> None:
+    """Writes the plan's contacts to `out` as JSON lines, each exactly as it is sent (its JSON encoded once, when
+    it was spilled; the description made rich text by `description_format`), in input order."""
+    write = out.write
+    for text in plan.contact_texts():
+        write(sent_text(text, description_format) + "\n")
 
 
 def predict_plan(plan: Plan, client: DexClient | None, *, existing: str = "skip",

@@ -54,7 +54,7 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from importer.cli.render import preview_text
     from importer.plan.inputs import open_files
     from importer.plan.plan import make_plan
-    from importer.preview import predict_plan
+    from importer.preview import predict_plan, write_sent
     from importer.report.export import out_format
 
     options = _read_options(args)
@@ -69,15 +69,13 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                              **plan_options(args)))
         written = write_pairs(args.possible_duplicates, plan.summary)
         if args.out and out_as:
-            from importer.dex.description import sent_text
             from importer.report.atomic import atomic_text
             from importer.report.export import encoding_for, write_contacts
 
             try:  # whole or not at all: a full disk leaves no half-written file
                 with atomic_text(args.out, encoding=encoding_for(out_as)) as handle:
-                    if out_as == "jsonl":  # each contact as it is sent, its JSON encoded once, when spilled
-                        for text in plan.contact_texts():
-                            handle.write(sent_text(text, args.description_format) + "\n")
+                    if out_as == "jsonl":  # each contact as it is sent
+                        write_sent(plan, handle, args.description_format)
                     else:  # for other address books: the description as plain lines
                         write_contacts(handle, ((p.contact, p.labels) for p in plan.contacts()), out_as)
             except OSError as exc:

@@ -1,7 +1,7 @@
-"""Writes the contacts a preview would send to a file: JSON lines, a spreadsheet CSV or vCard 4.0.
+"""Writes the contacts a preview would send to a file for other programs: a spreadsheet CSV or vCard 4.0.
 
-`--out` follows its extension. ``.jsonl``: each contact exactly as Dex receives it, one JSON object a line.
-``.csv``: Dex's fields as columns a person reads (lists joined with "; "), formula-like cells neutralised
+`--out` follows its extension. ``.jsonl``: each contact exactly as Dex receives it, one JSON object a line
+(written by `importer.preview.write_sent`, from the JSON text each contact was spilled as). ``.csv``: Dex's fields as columns a person reads (lists joined with "; "), formula-like cells neutralised
 as in the failure report, UTF-8 with a BOM so that spreadsheets open it right. ``.vcf``: one vCard 4.0
 card per contact (written with vobject), so the cleaned, merged address book can go to any other program;
 this importer reads it back to the same contacts. Dex's own fields that vCard has no property for
@@ -48,18 +48,10 @@ def encoding_for(fmt: str) -> str:
 
 
 def write_contacts(handle: TextIO, contacts: Iterable[ContactOut], fmt: str) -> int:
-    """Writes every contact to `handle` in `fmt` ("jsonl", "csv" or "vcard") and returns how many."""
-    writers: dict[str, Callable[[TextIO, Iterable[ContactOut]], int]] = {
-        "jsonl": _jsonl, "csv": _csv, "vcard": _vcards}
+    """Writes every contact to `handle` in `fmt` ("csv" or "vcard") and returns how many. JSON lines are the
+    contacts as sent, written by `importer.preview.write_sent`."""
+    writers: dict[str, Callable[[TextIO, Iterable[ContactOut]], int]] = {"csv": _csv, "vcard": _vcards}
     return writers[fmt](handle, contacts)
-
-
-def _jsonl(handle: TextIO, contacts: Iterable[ContactOut]) -> int:
-    dumps, count = json.JSONEncoder(ensure_ascii=False).encode, 0
-    for contact, _labels in contacts:
-        handle.write(dumps(contact) + "\n")
-        count += 1
-    return count
 
 
 def _joined(entries: Any, key: str) -> str:
