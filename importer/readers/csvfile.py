@@ -8,8 +8,10 @@ remembers its physical line and its exact original text.
 from __future__ import annotations
 
 import csv
+import io
 import itertools
-from collections import Counter
+import re
+from collections import Counter, deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -88,7 +90,7 @@ def inspect_csv(f: InputFile, *, encoding: str | None = None, delimiter: str | N
 def read_csv(f: InputFile, info: TableInfo) -> Generator[Record, None, None]:
     """Return a lazy iterator of the data rows of `f` as Records, skipping blank lines and the header."""
     with open_text(f, info.encoding) as text:
-        for row in _rows(text, info.delimiter):
+        for row in _rows(_Lines(text, info.delimiter), info.delimiter):
             if row.line <= info.header_line:
                 continue
             broken = (Notice(f.name, row.line, None, "unbalanced-quote", "a quote opened on this line is never "
@@ -192,17 +194,25 @@ def to_record(file: str, header: Sequence[str], line: int, cells: Sequence[str],
 
 
 def _rows(lines: Iterable[str], delimiter: str) -> Iterator[_Row]:
-    """Return each CSV record with its lines and exact text; an unclosed quote is cut back to its own line."""
+    """Return each CSV record with its lines and exact text; an unclosed quote is cut back to its own line.
+
+    Blank lines between records are skipped in bulk when `lines` is a `_Lines`, and counted all the same.
+    """
+    skipper = lines if isinstance(lines, _Lines) else None
     source = iter(lines)
     line = 1
+    skipped = [0]
     while True:
         pending: list[str] = []
         ended: list[bool] = []
-        reader = csv.reader(_tee(source, pending, ended), delimiter=delimiter, quotechar='"', strict=False)
+        reader = csv.reader(_tee(source, pending, ended, skipper, skipped), delimiter=delimiter, quotechar='"',
+                            strict=False)
         try:
             for cells in reader:
                 if ended and len(pending) > 1:
                     break  # the quote opened on `line` ran to the end of the file
+                line += skipped[0]
+                skipped[0] = 0
                 yield _Row(line, line + len(pending) - 1, "".join(pending), tuple(cells), bool(ended))
                 line += len(pending)
                 pending.clear()
@@ -211,18 +221,108 @@ def _rows(lines: Iterable[str], delimiter: str) -> Iterator[_Row]:
         except csv.Error:
             pass  # a cell past csv's size limit: again an unclosed quote swallowing the file
         # Read the line with the stray quote on its own and carry on after it, so later rows survive.
+        line += skipped[0]
+        skipped[0] = 0
         first = pending[0]
         yield _Row(line, line, first, _split_alone(first, delimiter), True)
         line += 1
-        source = itertools.chain(pending[1:], source)
+        if skipper is not None:
+            skipper.put_back(pending[1:])
+            source = iter(skipper)  # the last generator ran to the end of the file
+        else:
+            source = itertools.chain(pending[1:], source)
 
 
-def _tee(source: Iterator[str], pending: list[str], ended: list[bool]) -> Iterator[str]:
-    """Return the lines of `source`, keeping each in `pending`; mark `ended` when they run out."""
+def _tee(source: Iterator[str], pending: list[str], ended: list[bool], skipper: _Lines | None,
+         skipped: list[int]) -> Iterator[str]:
+    """Return the lines of `source`, keeping each in `pending`; mark `ended` when they run out.
+
+    With a `skipper`, blank lines where a record would start never reach the csv module: they are counted
+    in `skipped` (a blank line inside a quoted cell is the cell's text, and is kept).
+    """
     for text in source:
+        if skipper is not None and not pending and skipper.blank(text):
+            skipped[0] += 1 + skipper.skip_blank()
+            continue
         pending.append(text)
         yield text
     ended.append(True)
+
+
+_CHUNK = 1 << 20
+
+
+class _Lines:
+    """The lines of a text stream, as iterating it gives them, that can skip a run of blank lines in bulk.
+
+    A file of a valid header and a gigabyte of empty lines must not cost a csv row per line: `skip_blank`
+    reads on in chunks, strips the blank lines in one C call and counts them.
+    """
+
+    def __init__(self, text: io.TextIOBase, delimiter: str) -> None:
+        self._text = text
+        self._queue: deque[str] = deque()  # lines read ahead by skip_blank, or put back
+        self._blank = " \t\r\n" + delimiter  # a line of only these is a row of empty cells
+        self._run = re.compile(f"[{re.escape(self._blank)}]*")  # str.lstrip(chars) is 4x slower
+
+    def __iter__(self) -> Iterator[str]:
+        while True:
+            if self._queue:
+                yield self._queue.popleft()
+                continue
+            text = self._text.readline()
+            if not text:
+                return
+            yield text
+
+    def blank(self, text: str) -> bool:
+        """Return True when the line holds nothing but spaces, delimiters and its line ending."""
+        return not text.strip(self._blank)
+
+    def put_back(self, lines: Sequence[str]) -> None:
+        """Give `lines` again, before any other."""
+        self._queue.extendleft(reversed(lines))
+
+    def skip_blank(self) -> int:
+        """Skip the blank lines that come next and return how many there were."""
+        count = 0
+        while self._queue and self.blank(self._queue[0]):
+            self._queue.popleft()
+            count += 1
+        if self._queue:
+            return count
+        cr = False  # the last chunk ended in \r: a \n starting this one ends that same line
+        while True:
+            chunk = self._text.read(_CHUNK)
+            if not chunk:
+                return count
+            if cr and chunk.startswith("\n"):
+                chunk = chunk[1:]  # the \n of a \r\n the chunks cut in two: that line was counted
+            if chunk == "\n" * len(chunk) or chunk == "\r\n" * (len(chunk) // 2):
+                count += chunk.count("\n")  # nothing but empty lines, as in a hostile file: compared at once
+                cr = False
+                continue
+            rest = self._run.match(chunk).end()  # type: ignore[union-attr]  # matches "" at worst
+            end = max(chunk.rfind("\n", 0, rest), chunk.rfind("\r", 0, rest)) + 1  # whole lines only
+            blank = chunk[:end]
+            count += blank.count("\n")
+            if "\r" in blank:
+                count += blank.count("\r") - blank.count("\r\n")
+            if end == len(chunk):
+                cr = blank.endswith("\r")
+                continue
+            lines = list(io.StringIO(chunk[end:], newline=""))  # split as the text stream splits lines
+            last = lines[-1]
+            if last.endswith("\r"):
+                after = self._text.readline()
+                if after == "\n":
+                    lines[-1] += after
+                elif after:
+                    lines.append(after)
+            elif not last.endswith("\n"):
+                lines[-1] = last + self._text.readline()
+            self._queue.extend(lines)
+            return count
 
 
 def _split_alone(text: str, delimiter: str) -> tuple[str, ...]:
