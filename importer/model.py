@@ -47,7 +47,9 @@ class Record:
 
     `values` maps each column (or vCard pseudo-column) to its raw text, "" when empty; `line` is the
     1-based line of the file where the record starts; `raw` is the record's original text as it stood in
-    the file (decoded), kept for the failure report.
+    the file (decoded), kept for the failure report; `row` is the row a spreadsheet shows it on (the header
+    of a plain CSV is row 1) when that is not `line` (0: the same), as once quoted cells above it hold line
+    breaks.
     """
 
     file: str
@@ -55,15 +57,16 @@ class Record:
     values: Mapping[str, str]
     raw: str = ""
     notices: tuple[Notice, ...] = field(default=())
+    row: int = 0
 
 
 def record_state(r: Record) -> tuple[Any, ...]:
-    """Returns `r` as plain tuples, for pickling: file, line, values, raw, notices."""
+    """Returns `r` as plain tuples, for pickling: file, line, values, raw, notices, row."""
     notices = tuple((n.file, n.line, n.column, n.kind, n.message) for n in r.notices) if r.notices else ()
-    return r.file, r.line, r.values, r.raw, notices
+    return r.file, r.line, r.values, r.raw, notices, r.row
 
 
 def record_from(state: tuple[Any, ...]) -> Record:
     """Returns the record `record_state` made `state` of."""
-    file, line, values, raw, notices = state
-    return Record(file, line, values, raw, tuple(Notice(*n) for n in notices) if notices else ())
+    file, line, values, raw, notices, row = state
+    return Record(file, line, values, raw, tuple(Notice(*n) for n in notices) if notices else (), row)

@@ -15,7 +15,12 @@ import pytest
 from importer.dex.client import DexClient
 from importer.importing import ImportResult, SendOptions, run_import
 from importer.plan.inputs import ReadOptions
-from importer.report.failures import ERROR_COLUMN, LINE_COLUMN, MAPPING_COLUMN
+from importer.report.failures import (
+    ERROR_COLUMN,
+    LINE_COLUMN,
+    MAPPING_COLUMN,
+    ROW_COLUMN,
+)
 from importer.sandbox import SHAPES, Faults, SandboxServer, VirtualTime
 from importer.send.outcomes import SendPolicy
 from tests.conftest import SANDBOX_TEST_KEY
@@ -114,16 +119,16 @@ def test_failure_report_holds_the_rows_as_they_were_and_reimports_after_fixing(
     assert json.loads(out)["report"] == [str(report)]
     with open(report, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == header.strip().split(",") + [LINE_COLUMN, ERROR_COLUMN, MAPPING_COLUMN]
-    # formula-like cells are neutralised with an apostrophe; the rest is as it was
-    assert rows[1] == ["", "", "* myContacts", "Other", "'=HYPERLINK(\"http://example.com\")", "Mobile",
-                       "'+1 212-555-0102", "3", "no name (only +1 212-555-0102): not sent; add a name to the "
-                       "row to import it", "google"]
-    assert rows[2][:7] == ["", "", "* myContacts", "Work", "nameless@example.com", "Mobile", "'-555-0103"]
-    assert rows[2][7] == "4"
+    assert rows[0] == [LINE_COLUMN, ROW_COLUMN, ERROR_COLUMN, *header.strip().split(","), MAPPING_COLUMN]
+    # where and why first; formula-like cells are neutralised with an apostrophe; the rest is as it was
+    assert rows[1] == ["3", "3", "no name (only +1 212-555-0102): not sent; add a name to the row to import it",
+                       "", "", "* myContacts", "Other", "'=HYPERLINK(\"http://example.com\")", "Mobile",
+                       "'+1 212-555-0102", "google"]
+    assert rows[2][:10] == ["4", "4", rows[2][2], "", "", "* myContacts", "Work", "nameless@example.com",
+                            "Mobile", "'-555-0103"]
 
-    rows[1][0], rows[1][4] = "Bea", "bea@example.com"  # the person fixes the first row in a spreadsheet
-    rows[2][0] = "Cem"
+    rows[1][3], rows[1][7] = "Bea", "bea@example.com"  # the person fixes the first row in a spreadsheet
+    rows[2][3] = "Cem"
     with open(report, "w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(rows)
     code, out, err = cli("import", str(report), "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY,
@@ -194,12 +199,13 @@ def test_vcard_failures_are_reported_as_cards(dex_sandbox: SandboxServer, tmp_pa
     code, out, err = cli("import", str(cards), "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY,
                          "--report", str(tmp_path / "failed"), "--json", "--quiet")
     assert code == 1
-    assert json.loads(out)["report"] == [str(tmp_path / "failed.vcf"), str(tmp_path / "failed.csv")]
-    assert (tmp_path / "failed.vcf").read_bytes() == nameless.encode()
-    with open(tmp_path / "failed.csv", encoding="utf-8-sig", newline="") as handle:
-        assert list(csv.reader(handle)) == [
-            ["line", "error"],
-            ["6", "no name (only only@example.com): not sent; add a name to the row to import it"]]
+    assert json.loads(out)["report"] == [str(tmp_path / "failed.vcf")]
+    # the card as it was, with its line and reason (escaped as vCard text, folded at 75 octets) after BEGIN
+    assert (tmp_path / "failed.vcf").read_bytes() == (
+        "BEGIN:VCARD\r\nX-DEX-IMPORT-LINE:6\r\n"
+        "X-DEX-IMPORT-ERROR:no name (only only@example.com): not sent\\; add a name t\r\n"
+        " o the row to import it\r\n"
+        "VERSION:3.0\r\nEMAIL:only@example.com\r\nEND:VCARD\r\n").encode()
 
 
 def test_records_of_the_same_person_become_one_contact_with_one_id(

@@ -67,8 +67,8 @@ def test_record_log_keeps_the_failed_records_whole_for_the_report_in_line_order(
     for name, given in (("from-log.csv", failures), ("from-list.csv", expected), ("from-iter.csv", iter(expected))):
         assert write_csv_report(tmp_path / name, ["Name", "Email"], given, mapping_ref="generic") == 3
     text = (tmp_path / "from-list.csv").read_text(encoding="utf-8-sig")
-    assert text.splitlines()[:2] == ["Name,Email,Column 3,dex-import line,dex-import error,dex-import mapping",
-                                     ",p3@example.com,x,3,no name on line 3,generic"]
+    assert text.splitlines()[:2] == ["dex-import line,dex-import row,dex-import error,Name,Email,Column 3,"
+                                     "dex-import mapping", "3,3,no name on line 3,,p3@example.com,x,generic"]
     assert (tmp_path / "from-log.csv").read_text(encoding="utf-8-sig") == text
     assert (tmp_path / "from-iter.csv").read_text(encoding="utf-8-sig") == text
     log.close()
@@ -165,7 +165,7 @@ def test_the_summary_lists_the_first_ten_problems_in_line_order_and_counts_the_r
                                                              f"  dex-import undo {lines[15][4:8]}"]
     assert lines[18] == "Contact ids: kept by Dex (a lost answer is settled exactly, by id)"
     with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as handle:
-        assert [int(row[3]) for row in list(csv.reader(handle))[1:]] == [3, 5, 7, 9, 11, 13, 15, 17, 18, 19, 21, 32]
+        assert [int(row[0]) for row in list(csv.reader(handle))[1:]] == [3, 5, 7, 9, 11, 13, 15, 17, 18, 19, 21, 32]
 
 
 def test_the_journal_keeps_what_this_run_admitted_and_created_on_disk_and_answers_from_there(

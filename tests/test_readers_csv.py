@@ -171,7 +171,7 @@ def test_utf16_with_and_without_bom(tmp_path: Path, name: str, data: bytes, enco
                               "Čeněk Dvořák,cenek@example.com\r\n")]
 
 
-def test_quoted_newlines_keep_line_numbers() -> None:
+def test_quoted_newlines_keep_line_numbers_and_count_spreadsheet_rows() -> None:
     path = fixture("quoted-newlines.csv")
     _, records = read(path)
     header = ("First Name", "Last Name", "Notes", "Email Address")
@@ -181,7 +181,7 @@ def test_quoted_newlines_keep_line_numbers() -> None:
                'Greta,Lindqvist,"Met at the harbour fair.\nLikes ""sailing"", tea.\nCall after 6pm",'
                "greta@example.com\n"),
         Record(path, 5, dict(zip(header, ["Hugo", "Marchetti", "One line", "hugo@example.com"])),
-               "Hugo,Marchetti,One line,hugo@example.com\n"),
+               "Hugo,Marchetti,One line,hugo@example.com\n", row=3),  # Greta's note took lines 2-4 of row 2
     ]
 
 
@@ -190,7 +190,7 @@ def test_crlf_line_endings_are_kept_in_raw_and_cells(tmp_path: Path) -> None:
                    b'Name,Note\r\nAlma Reyes,"two\r\nlines"\r\n\r\nBo Lindgren,one\r\n')
     assert read(path)[1] == [
         Record(path, 2, {"Name": "Alma Reyes", "Note": "two\r\nlines"}, 'Alma Reyes,"two\r\nlines"\r\n'),
-        Record(path, 5, {"Name": "Bo Lindgren", "Note": "one"}, "Bo Lindgren,one\r\n"),
+        Record(path, 5, {"Name": "Bo Lindgren", "Note": "one"}, "Bo Lindgren,one\r\n", row=4),  # the blank line is row 3
     ]
 
 

@@ -338,11 +338,8 @@ def import_lines(result: ImportResult, *, api_url: str) -> list[Any]:
     if problems > EXAMPLES_PER_KIND * 2:
         out.append(f"  … and {problems - EXAMPLES_PER_KIND * 2} more (all of them: --json, or the report)")
     out += result.notes
-    cards = {p[: -len(".vcf")] for p in result.reports if p.endswith(".vcf")}
     for path in result.reports:
-        if path.endswith(".csv") and path[: -len(".csv")] in cards:
-            out.append(f"  why each card failed: {path}")
-        elif result.stopped:  # what was left unsent or in flight is not in it: the same command again sends it
+        if result.stopped:  # what was left unsent or in flight is not in it: the same command again sends it
             out += [f"Failure report: {path} (only the rows that could not be imported, not those left unsent)",
                     "Fix them, then run:", f"$ dex-import import {shlex.quote(path)}"]
         else:

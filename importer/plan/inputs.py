@@ -27,6 +27,7 @@ from importer.readers.vcard import CardFailure, read_vcard
 from importer.report.failures import (
     MAPPING_COLUMN,
     REPORT_COLUMNS,
+    REPORT_PROPERTIES,
     is_report_header,
     restore,
     restore_record,
@@ -167,6 +168,9 @@ def _map_vcard(opened: OpenedFile, *, region: str | None) -> Iterator[Mapped]:
                             f"card cannot be read: {item.reason}; it is left out")
             yield Mapped(record, None, (notice,), skip="unreadable-card")
             continue
+        if any(k.startswith(REPORT_PROPERTIES) for k in item.values):  # a card of a failure report
+            item = replace(item, values={k: v for k, v in item.values.items()
+                                         if k.split(" ")[0] not in REPORT_PROPERTIES})
         key = frozenset(item.values)
         mapper = cache.get(key)
         if mapper is None:

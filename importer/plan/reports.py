@@ -1,5 +1,5 @@
 """The failure report of each input file: where it goes, and which kind (the CSV rows as they were, or the
-failed vCards and a CSV of reasons)."""
+failed vCards, each with its line and reason; see `importer.report.failures`)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,10 @@ from importer.report.records import FailedRecord
 def write_report(opened: OpenedFile, failed: Iterable[FailedRecord], chosen: str | None, started: datetime, *,
                   several: bool) -> list[str]:
     """Writes the failure report of one input file (`failed` in line order) and returns the paths written."""
-    if opened.info is None:  # vCard: the failed cards themselves, and why
+    if opened.info is None:  # vCard: the failed cards themselves, each with why
         vcf = report_path(opened.name, chosen, started, ".vcf", several)
-        reasons = vcf.with_name(vcf.stem + ".csv")
-        write_vcard_report(vcf, reasons, failed)
-        return [str(vcf), str(reasons)]
+        write_vcard_report(vcf, failed)
+        return [str(vcf)]
     path = report_path(opened.name, chosen, started, ".csv", several)
     mapping = opened.detection.mapping
     ref = mapping.name if mapping.builtin or opened.detection.format == "generic" else mapping.path

@@ -131,14 +131,14 @@ class Spill(Pickles):
 
     def append(self, m: Mapped) -> None:
         """Writes the record, contact and labels of `m` at the end of the spill."""
-        file, line, values, raw, notices = record_state(m.record)
+        file, line, values, raw, notices, row = record_state(m.record)
         columns = tuple(values)
         number = self._numbers.get(columns)
         if number is None and len(self._columns) < self._COLUMN_SETS:
             number = self._numbers[columns] = len(self._columns)
             self._columns.append(columns)
         cells = values if number is None else (number, tuple(values.values()))
-        self.add((file, line, cells, raw, notices, m.labels))
+        self.add((file, line, cells, raw, notices, m.labels, row))
         # one JSON line (JSON escapes newlines); surrogatepass: a lone surrogate read from a file survives
         data = encode_contact(m.contact).encode("utf-8", "surrogatepass") + b"\n"
         if self._text_next >= 0:
@@ -157,10 +157,10 @@ class Spill(Pickles):
 
     def read_at(self, position: int) -> Mapped:
         """Returns the record at `position`; reading the positions in order reads the file in order."""
-        file, line, cells, raw, notices, labels = self.load(position)
+        file, line, cells, raw, notices, labels, row = self.load(position)
         values = cells if isinstance(cells, dict) else dict(zip(self._columns[cells[0]], cells[1]))
         contact = json.loads(self.contact_text(position))
-        return Mapped(record_from((file, line, values, raw, notices)), contact, labels=labels)
+        return Mapped(record_from((file, line, values, raw, notices, row)), contact, labels=labels)
 
     def close(self) -> None:
         """Removes the files."""

@@ -54,6 +54,7 @@ class _Row:
     raw: str
     cells: tuple[str, ...]
     broken: bool         # a quote opened here never closed, so the line was read on its own
+    row: int = 0         # the row a spreadsheet shows it on: every CSV record and blank line is one row
 
 
 def inspect_csv(f: InputFile, *, encoding: str | None = None, delimiter: str | None = None,
@@ -95,7 +96,7 @@ def read_csv(f: InputFile, info: TableInfo) -> Generator[Record, None, None]:
                 continue
             broken = (Notice(f.name, row.line, None, "unbalanced-quote", "a quote opened on this line is never "
                              "closed; the line was read on its own"),) if row.broken else ()
-            record = to_record(f.name, info.header, row.line, row.cells, row.raw, broken)
+            record = to_record(f.name, info.header, row.line, row.cells, row.raw, broken, row=row.row)
             if record is not None:
                 yield record
 
@@ -169,8 +170,9 @@ def column_names(file: str, line: int, cells: Sequence[str], *, max_columns: int
 
 
 def to_record(file: str, header: Sequence[str], line: int, cells: Sequence[str], raw: str,
-              notices: tuple[Notice, ...] = ()) -> Record | None:
-    """Return the Record for one row, or None when every cell is empty (a blank line is not a person)."""
+              notices: tuple[Notice, ...] = (), *, row: int = 0) -> Record | None:
+    """Return the Record for one row (`row`: its spreadsheet row, when not `line`), or None when every cell
+    is empty (a blank line is not a person)."""
     if _blank(cells):
         return None
     if any("\x00" in cell for cell in cells):
@@ -190,7 +192,7 @@ def to_record(file: str, header: Sequence[str], line: int, cells: Sequence[str],
         notices = (*notices, Notice(file, line, None, "ragged-row",
                                     f"row has {len(header) + len(extra)} cells but the header has {len(header)}; "
                                     f"extra cells kept as {', '.join(names)}"))
-    return Record(file, line, values, raw, notices)
+    return Record(file, line, values, raw, notices, 0 if row == line else row)
 
 
 def _rows(lines: Iterable[str], delimiter: str) -> Iterator[_Row]:
@@ -200,7 +202,7 @@ def _rows(lines: Iterable[str], delimiter: str) -> Iterator[_Row]:
     """
     skipper = lines if isinstance(lines, _Lines) else None
     source = iter(lines)
-    line = 1
+    line = row = 1  # a quoted cell's line breaks move `line` on, never `row`; a blank line moves both
     skipped = [0]
     while True:
         pending: list[str] = []
@@ -212,9 +214,11 @@ def _rows(lines: Iterable[str], delimiter: str) -> Iterator[_Row]:
                 if ended and len(pending) > 1:
                     break  # the quote opened on `line` ran to the end of the file
                 line += skipped[0]
+                row += skipped[0]
                 skipped[0] = 0
-                yield _Row(line, line + len(pending) - 1, "".join(pending), tuple(cells), bool(ended))
+                yield _Row(line, line + len(pending) - 1, "".join(pending), tuple(cells), bool(ended), row)
                 line += len(pending)
+                row += 1
                 pending.clear()
             else:
                 return
@@ -222,10 +226,12 @@ def _rows(lines: Iterable[str], delimiter: str) -> Iterator[_Row]:
             pass  # a cell past csv's size limit: again an unclosed quote swallowing the file
         # Read the line with the stray quote on its own and carry on after it, so later rows survive.
         line += skipped[0]
+        row += skipped[0]
         skipped[0] = 0
         first = pending[0]
-        yield _Row(line, line, first, _split_alone(first, delimiter), True)
+        yield _Row(line, line, first, _split_alone(first, delimiter), True, row)
         line += 1
+        row += 1
         if skipper is not None:
             skipper.put_back(pending[1:])
             source = iter(skipper)  # the last generator ran to the end of the file

@@ -85,7 +85,7 @@ def read_xlsx(f: InputFile, info: TableInfo) -> Generator[Record, None, None]:
         _, sheet_rows = _sheet(f, book, info.sheet)
         for number, cells in sheet_rows:
             if number > info.header_line:
-                record = to_record(f.name, info.header, number, cells, _as_csv(cells))
+                record = to_record(f.name, info.header, number, cells, _as_csv(cells))  # a sheet row is its line
                 if record is not None:
                     yield record
 

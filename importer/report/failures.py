@@ -1,13 +1,22 @@
 """Writes the failure report of an import, and recognises one when it comes back to be imported again.
 
-For CSV input the report is a CSV: the original header and each failed row as it was, plus three columns:
-the row's line in the original file, the error, and the mapping that read it. A person fixes the rows in a
-spreadsheet and runs ``dex-import import`` on the report itself; it is recognised by those columns and read
-with the original mapping. For vCard input the report is the failed cards as a ``.vcf``, plus a CSV of line
-and reason.
+For CSV (or workbook) input the report is a CSV whose first three columns say where and why: ``dex-import
+line`` (the file's physical line where the record starts), ``dex-import row`` (the row a spreadsheet shows
+it on, the header being row 1: it is before the line once quoted cells above hold line breaks) and
+``dex-import error``; then the original header and each failed row as it was; last ``dex-import mapping``,
+the mapping that read it. A person fixes the rows in a spreadsheet and runs ``dex-import import`` on the
+report itself: it is recognised by its ``dex-import`` columns wherever they stand (a report of an older
+dex-import, which put them last and had no row column, too), and read with the original mapping; those
+columns are left out of the contacts.
 
-Cells that begin with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) would run as formulas when a
-spreadsheet opens the report: they are written with a leading apostrophe, which the re-import removes.
+For vCard input the report is a ``.vcf`` of the failed cards as they were, each with two properties added
+after its ``BEGIN:VCARD``: ``X-DEX-IMPORT-LINE`` (the line of the card in the input) and
+``X-DEX-IMPORT-ERROR`` (why, escaped as vCard text). Contact apps ignore ``X-`` properties, and the
+re-import leaves them out (`REPORT_PROPERTIES`).
+
+Cells (and column names) that begin with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) would run
+as formulas when a spreadsheet opens the report: they are written with a leading apostrophe, which the
+re-import removes.
 """
 
 from __future__ import annotations
@@ -27,13 +36,30 @@ from importer.report.records import FailedRecord
 LINE_COLUMN = "dex-import line"
 
 
+ROW_COLUMN = "dex-import row"
+
+
 ERROR_COLUMN = "dex-import error"
 
 
 MAPPING_COLUMN = "dex-import mapping"
 
 
-REPORT_COLUMNS = (LINE_COLUMN, ERROR_COLUMN, MAPPING_COLUMN)
+REPORT_COLUMNS = (LINE_COLUMN, ROW_COLUMN, ERROR_COLUMN, MAPPING_COLUMN)
+"""The report's own columns: line, row and error first, mapping last; a re-import leaves them out."""
+
+
+_RECOGNISED_BY = (LINE_COLUMN, ERROR_COLUMN, MAPPING_COLUMN)  # an older report has no row column
+
+
+LINE_PROPERTY = "X-DEX-IMPORT-LINE"
+
+
+ERROR_PROPERTY = "X-DEX-IMPORT-ERROR"
+
+
+REPORT_PROPERTIES = (LINE_PROPERTY, ERROR_PROPERTY)
+"""The properties a vCard report adds to each card; a re-import leaves them out."""
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -62,14 +88,15 @@ def restore(cell: str) -> str:
 
 
 def is_report_header(header: Sequence[str]) -> bool:
-    """Returns True for the header of a failure report written by `write_csv_report`."""
-    return all(column in header for column in REPORT_COLUMNS)
+    """Returns True for the header of a failure report written by `write_csv_report` (or by an older
+    dex-import, whose report had its columns last and no row column)."""
+    return all(column in header for column in _RECOGNISED_BY)
 
 
 def restore_record(record: Record) -> Record:
     """Returns a record of a failure report with its cells restored and the report's own columns removed."""
     values = {restore(k): restore(v) for k, v in record.values.items() if k not in REPORT_COLUMNS}
-    return Record(record.file, record.line, values, record.raw, record.notices)
+    return Record(record.file, record.line, values, record.raw, record.notices, record.row)
 
 
 def default_report_path(input_name: str, *, started: datetime, suffix: str) -> Path:
@@ -104,27 +131,74 @@ def write_csv_report(path: Path, header: Sequence[str], failures: Iterable[Faile
     count = 0
     with _create(path) as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow([*(neutralise(c) for c in columns), *REPORT_COLUMNS])  # a header cell opens live too
+        # a header cell opens live too
+        writer.writerow([LINE_COLUMN, ROW_COLUMN, ERROR_COLUMN, *(neutralise(c) for c in columns), MAPPING_COLUMN])
         for failure in failures:
-            cells = [neutralise(failure.record.values.get(c, "")) for c in columns]
-            writer.writerow([*cells, str(failure.record.line), neutralise(failure.message),
-                             neutralise(mapping_ref)])
+            record = failure.record
+            cells = [neutralise(record.values.get(c, "")) for c in columns]
+            writer.writerow([str(record.line), str(record.row or record.line), neutralise(failure.message),
+                             *cells, neutralise(mapping_ref)])
             count += 1
     return count
 
 
-def write_vcard_report(vcf_path: Path, csv_path: Path, failures: Iterable[FailedRecord]) -> int:
-    """Writes the failed cards, exactly as they were, and a CSV of their lines and reasons."""
+def write_vcard_report(path: Path, failures: Iterable[FailedRecord]) -> int:
+    """Writes the failed cards as they were, each with its line and reason as ``X-DEX-IMPORT-*`` properties
+    after its ``BEGIN:VCARD``, and returns how many it holds."""
     count = 0
-    with _create(vcf_path, bom=False) as cards, _create(csv_path) as reasons:
-        writer = csv.writer(reasons, lineterminator="\r\n")
-        writer.writerow(["line", "error"])
+    with _create(path, bom=False) as cards:
         for failure in failures:
-            raw = failure.record.raw
-            cards.write(raw if raw.endswith("\n") else raw + "\r\n")
-            writer.writerow([str(failure.record.line), neutralise(failure.message)])
+            cards.write(annotated_card(failure.record.raw, failure.record.line, failure.message))
             count += 1
     return count
+
+
+def annotated_card(raw: str, line: int, reason: str) -> str:
+    r"""Returns the card `raw` with `line` and `reason` added after its first line (folded at 75 octets);
+    those an earlier report added (a report imported again) are dropped.
+
+    >>> annotated_card("BEGIN:VCARD\r\nEMAIL:x@example.com\r\nEND:VCARD\r\n", 6, "no name; not sent")
+    'BEGIN:VCARD\r\nX-DEX-IMPORT-LINE:6\r\nX-DEX-IMPORT-ERROR:no name\\; not sent\r\nEMAIL:x@example.com\r\nEND:VCARD\r\n'
+    """
+    first, newline, rest = raw.partition("\n")
+    ending = "\r\n" if first.endswith("\r") or not newline else "\n"
+    added = [f"{LINE_PROPERTY}:{line}", f"{ERROR_PROPERTY}:{_vcard_text(reason)}"]
+    text = first.rstrip("\r") + ending + "".join(_fold(a, ending) + ending for a in added) + _unannotated(rest)
+    return text if text.endswith("\n") else text + ending
+
+
+def _unannotated(text: str) -> str:
+    """Returns the lines of `text` less the ``X-DEX-IMPORT-*`` properties (with their folded lines)."""
+    kept, dropping = [], False
+    for physical in text.splitlines(keepends=True):
+        if dropping and physical[:1] in (" ", "\t"):
+            continue
+        dropping = physical.upper().startswith(REPORT_PROPERTIES)
+        if not dropping:
+            kept.append(physical)
+    return "".join(kept)
+
+
+def _vcard_text(value: str) -> str:
+    """Returns `value` escaped as a vCard TEXT value (backslash, comma, semicolon, line breaks)."""
+    value = value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    return value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+
+
+def _fold(text: str, ending: str) -> str:
+    """Returns `text` folded into lines of at most 75 octets, each continuation starting with a space."""
+    parts: list[str] = []
+    current: list[str] = []
+    size, limit = 0, 75
+    for char in text:
+        width = len(char.encode("utf-8", "surrogatepass"))
+        if size + width > limit:
+            parts.append("".join(current))
+            current, size, limit = [], 0, 74  # the space that starts a continuation is one octet of 75
+        current.append(char)
+        size += width
+    parts.append("".join(current))
+    return (ending + " ").join(parts)
 
 
 def _create(path: Path, *, bom: bool = True) -> contextlib.AbstractContextManager[TextIO]:
