@@ -40,7 +40,8 @@ def run_demo(folder: Path, *, region: str | None = "US", report_dir: Path | None
         with DexClient(server.api_key, api_url=server.url) as client:
             # the local sandbox has no rate limit: no need to start at Dex's cautious 1 request/s
             result = run_import(inputs, client, send=SendOptions(report=str(reports / "failures.csv"),
-                                                                 policy=SendPolicy(initial_rate=20)))
+                                                                 policy=SendPolicy(initial_rate=20),
+                                                                 move_earlier=False))
         return DemoResult(result, server.url, server.store.contacts(), [t["name"] for t in server.store.tags()])
     finally:
         server.close()

@@ -13,6 +13,7 @@ answer settles its batch, and the records that failed wait there for the failure
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -32,7 +33,7 @@ from importer.plan.forecast import Forecast, forecast
 from importer.plan.inputs import Input, ReadOptions, open_files
 from importer.plan.merge import Planned
 from importer.plan.plan import Plan, make_plan
-from importer.plan.reports import write_report
+from importer.plan.reports import write_reports
 from importer.plan.spill import Pickles
 from importer.plan.summary import Summary
 from importer.report.records import RecordLog, RecordResult
@@ -66,12 +67,14 @@ settles both."""
 
 @dataclass(frozen=True)
 class SendOptions:
-    """How to send: batch size, requests in flight, where the failure report goes."""
+    """How to send: batch size, requests in flight, where the failure report goes, and whether the inputs'
+    earlier reports move to the data folder (`importer.report.older`; not for the demo's sample files)."""
 
     batch_size: int = 100
     concurrency: int = 4
     report: str | None = None
     policy: SendPolicy | None = None
+    move_earlier: bool = True
 
 
 @dataclass
@@ -89,6 +92,8 @@ class ImportResult:
     stopped: str | None = None
     notes: list[str] = field(default_factory=list)
     report_errors: list[str] = field(default_factory=list)
+    moved_reports: list[tuple[str, str]] = field(default_factory=list)
+    """The earlier failure reports of the inputs, moved from beside them to the data folder: (from, to)."""
     fatal: str | None = None
     """Why the run could not go on (the key refused mid-run, Dex unreachable, the journal unwritable): exit 3."""
     contacts_created: int = 0
@@ -128,6 +133,7 @@ class ImportResult:
                 "report": self.reports, "seconds": round(self.seconds, 3), "stopped": self.stopped,
                 "fatal": self.fatal,
                 "notes": self.notes, "report_errors": self.report_errors,
+                "moved_reports": [{"from": a, "to": b} for a, b in self.moved_reports],
                 "records": records if lazy else list(records)}
 
 
@@ -216,22 +222,17 @@ def send_plan(plan: Plan, client: DexClient, *, send: SendOptions = SendOptions(
         if run.deriver is not None:
             run.deriver.close()
         result.contact_ids = run.ids.mode
-    by_name = {item.name: item for item in plan.opened}
-    log = result.records
-    for name in log.failed_files():
-        try:
-            result.reports += write_report(by_name[name], log.failures(name), send.report, started_at,
-                                            several=len(plan.opened) > 1)
-        except OSError as exc:
-            # a full disk after 1,000 creates must not cost the summary or the journal's end: say it instead
-            result.notes.append(f"the failure report of {name} could not be written ({exc.strerror or exc}); "
-                                "the failed records are listed in the summary and in --json")
-            result.report_errors.append(f"{name}: {exc.strerror or exc}")
+    # a run not confirmed sent nothing: an earlier report stays current unless this run wrote a newer one
+    move = "none" if not send.move_earlier else "replaced" if result.stopped == NOT_CONFIRMED else "all"
+    written = write_reports(plan.opened, result.records, send.report, started_at, move=move)
+    result.reports, result.moved_reports = written.reports, written.moved
+    result.notes += written.notes
+    result.report_errors += written.errors
     result.seconds = clock() - started
     if tag and result.count("created"):
         result.notes.append(f"Every contact this run created has the tag {tag!r}: filter by it in Dex.")
     if journal is not None:
-        journal.finish({s: result.count(s) for s in STATUSES}, stopped=result.stopped, reports=result.reports)
+        journal.finish({s: result.count(s) for s in STATUSES}, stopped=result.stopped, reports=[os.path.abspath(p) for p in result.reports])
     return result
 
 

@@ -344,6 +344,10 @@ def import_lines(result: ImportResult, *, api_url: str) -> list[Any]:
                     "Fix them, then run:", f"$ dex-import import {shlex.quote(path)}"]
         else:
             out += [f"Failure report: {path}", "Fix it, then run:", f"$ dex-import import {shlex.quote(path)}"]
+    if result.moved_reports:  # so that no stale report beside an input looks current
+        n = len(result.moved_reports)
+        out.append(f"{n} earlier failure report{'s' if n > 1 else ''} of the same input moved to the data folder, "
+                   f"{os.path.dirname(result.moved_reports[0][1])} (dex-import runs lists each run's reports)")
     return out + run_lines(result)
 
 
@@ -409,6 +413,7 @@ def runs_text(runs: list[Any], *, screen: Screen = Screen()) -> str:
     reports = [(r.short_id, path) for r in runs for path in r.reports]
     if reports:
         out += ["", "Failure reports they wrote:"]
-        out += [f"  {short}  {path}" for short, path in reports]
+        out += [f"  {short}  {path}" + ("" if os.path.exists(path) else " (no longer there)")
+                for short, path in reports]
     out += ["", "Undo one: dex-import undo RUN (the short id above, or last)."]
     return draw(out, screen)

@@ -10,7 +10,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import platformdirs
 from importer.errors import InputError, UsageError
 from importer.journal.file import JournalBusy, connect
 from importer.journal.store import Journal
+from importer.report.older import where_now
 
 _CHUNK = 1 << 20
 
@@ -28,7 +29,8 @@ class RunInfo:
     """One run of a journal, for ``dex-import runs``: its state is finished, stopped: why, interrupted,
     or what kept the journal from being read; counts are the run's own when it finished, else the journal's;
     `kind` is import or undo; `api_url` and `email` say which Dex account it went to (None for a run of an
-    older dex-import, which did not write them down); `reports` are the failure reports it wrote;
+    older dex-import, which did not write them down); `reports` are the failure reports it wrote, where
+    they are now (`list_runs` follows those a later run moved to the data folder);
     `id_mode` is what Dex did with the contact ids it sent (keep, ignore, refuse), None when no answer said."""
 
     run_id: str
@@ -151,6 +153,10 @@ def list_runs(where: str | os.PathLike[str] | None = None) -> list[RunInfo]:
             infos += run_infos(conn, file)
         finally:
             conn.close()
+    # a report a later run of the same input moved to the data folder is listed where it is now
+    now_at = iter(where_now([path for info in infos for path in info.reports]))
+    infos = [replace(info, reports=tuple(next(now_at) for _ in info.reports)) if info.reports else info
+             for info in infos]
     return sorted(infos, key=lambda r: (r.started_at is None, r.started_at or ""))  # unreadable ones last
 
 

@@ -6,6 +6,6 @@
 - `merge`: what makes two records one person, and the contact they become (`dedupe_keys`, `merge_group`).
 - `dedupe`, `spill`: the on-disk key index and record spill that keep memory flat.
 - `account`: who is already in the Dex account (`AccountIndex`); `existing`: what to do with each contact.
-- `reports`: the failure report of each input file (`write_report`).
+- `reports`: the failure report of each input file, and its earlier ones moved aside (`write_reports`).
 - `forecast`: what the import is about to do once the account is checked, for its confirmation (`Forecast`).
 """
