@@ -237,7 +237,8 @@ def test_yes_prints_the_block_after_the_account_check_resuming_a_stopped_run(
     monkeypatch.setattr(DexClient, "create_contacts", real)
     code, again, err = cli_json(*argv)
     run = first["records"] and json.loads(run_cli("runs", "--journal", journal, "--json")[1])[0]["run"]
-    assert err.splitlines() == [
-        f"4 new · 0 already in Dex · 1 skipped (no name) · resuming run {run} (2 created before)",
+    assert err.splitlines() == [  # wrapped at 80 columns, as the rest of the output
+        "4 new · 0 already in Dex · 1 skipped (no name) · resuming run",
+        f"  {run} (2 created before)",
         "Create 4 contacts in the Dex account of sandbox.user@example.com? yes (--yes)"]
     assert (code, again["created"], dex_sandbox.store.count()) == (1, 4, 6)

@@ -16,6 +16,7 @@ import pytest
 
 from importer.cli.main import main
 from importer.cli.screen import Screen, draw, screen_of, styled, table
+from importer.plan.forecast import Forecast
 
 ROOT = Path(__file__).resolve().parent.parent
 THREE = ["sample_data/linkedin/Connections.csv", "sample_data/google/contacts.csv", "sample_data/vcard/iphone.vcf"]
@@ -112,3 +113,49 @@ def test_the_readme_shows_the_three_file_preview_as_it_is() -> None:
     shown = readme.split("### What the terminal shows", 1)[1].split("```text\n", 1)[1].split("\n```", 1)[0]
     code, out, err = run("preview", *THREE)
     assert shown == out.rstrip("\n")
+
+
+def _long_forecast() -> Forecast:
+    return Forecast(new=12188, existing=1124, update=3, done=310, skipped={"no-name": 36, "unreadable-card": 4},
+                    merged=17, resuming="2026-12-02T09:00:00Z-3f2a", account="someone.with.a.long.name@example.com",
+                    api_url="https://api.getdex.com/v1", notes=("2 contacts an earlier run created are no longer "
+                                                                 "in Dex (deleted there since): they are created "
+                                                                 "again",))
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+@pytest.mark.parametrize("columns", [None, "60"])
+def test_the_confirmation_block_fits_the_width_with_yes(monkeypatch: pytest.MonkeyPatch, columns: str | None) -> None:
+    from importer.cli.render import forecast_lines, forecast_question
+    from importer.cli.terminal import confirmation
+    from importer.plan.summary import Summary
+
+    if columns:
+        monkeypatch.setenv("COLUMNS", columns)
+    width = int(columns or 80)
+    shown = io.StringIO()
+    assert confirmation(Summary(), shown, ask=False, show=True)(_long_forecast()) is True
+    lines = shown.getvalue().splitlines()
+    assert max(cells(line) for line in lines) <= width, [line for line in lines if cells(line) > width]
+    assert len(lines) > 3  # the block was wrapped, not cut: every word is still there, in order
+    whole = [*forecast_lines(_long_forecast()), forecast_question(_long_forecast()) + " yes (--yes)"]
+    assert _words(shown.getvalue()) == _words("\n".join(whole))
+
+
+def test_the_question_fits_the_width_and_the_prompt_is_its_last_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importer.cli.render import forecast_question
+    from importer.cli.terminal import confirmation
+    from importer.plan.summary import Summary
+
+    asked: list[str] = []
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or "y")
+    err = io.StringIO()
+    assert confirmation(Summary(), err, ask=True, show=False)(_long_forecast()) is True
+    lines = err.getvalue().splitlines()
+    assert max(cells(line) for line in [*lines, *asked]) <= 80
+    question = forecast_question(_long_forecast()) + " [y/N]"
+    above = err.getvalue().split("\n\n")[-1]  # the question's lines after the blank line that opens it
+    assert _words(above + asked[0]) == _words(question) and asked[0].endswith("[y/N] ")

@@ -20,7 +20,7 @@ from importer.cli.account import import_journal as _journal
 from importer.cli.account import locked as _locked
 from importer.cli.output import plan_options, progress_bar, read_bar, write_pairs
 from importer.cli.parser import PROG
-from importer.cli.screen import screen_of
+from importer.cli.screen import draw, screen_of
 from importer.dex.fields import DEFAULT_API_URL
 from importer.errors import ImporterError, MappingError, UsageError
 from importer.exitcodes import ExitCode
@@ -173,7 +173,8 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             with client, _locked(args, client, account := _account_id(args, client), "import"), \
                     _journal(args, account) as journal, stopping_on_signals(stop, err, quiet=args.quiet):
                 if journal.archived and not args.quiet:
-                    print(f"Started the journal over; the old one is kept at {journal.archived}", file=err)
+                    print(draw([f"Started the journal over; the old one is kept at {journal.archived}"],
+                               screen_of(err)), file=err)
                 sending = SendOptions(args.batch_size, args.concurrency, args.report,
                                       SendPolicy(initial_rate=args.initial_rate))
                 result = send_plan(plan, client, send=sending,
@@ -258,6 +259,7 @@ def _runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from importer.cli.terminal import ask_fitted
     from importer.journal.runs import find_run, list_runs
     from importer.journal.undo import UndoPlan, undo_run
 
@@ -265,9 +267,10 @@ def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     args.run_id = run.run_id
 
     def describe(created: int, plan: UndoPlan) -> None:
-        print(f"Run {args.run_id} created {created} contacts: {len(plan.delete_ids)} to delete, "
-              f"{len(plan.kept_edited)} edited in Dex since (kept; --force deletes them too), "
-              f"{len(plan.already_gone)} already gone, {len(plan.kept_unknown)} kept (cannot tell)", file=out)
+        print(draw([f"Run {args.run_id} created {created} contacts: {len(plan.delete_ids)} to delete, "
+                    f"{len(plan.kept_edited)} edited in Dex since (kept; --force deletes them too), "
+                    f"{len(plan.already_gone)} already gone, {len(plan.kept_unknown)} kept (cannot tell)"],
+                   screen_of(out)), file=out)
 
     def confirm(created: int, plan: UndoPlan) -> bool:
         describe(created, plan)
@@ -275,7 +278,8 @@ def _undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return True
         if sys.stdin is None or not sys.stdin.isatty():
             raise UsageError("undo deletes contacts: confirm with --yes (no terminal to ask on)")
-        return input(f"Delete {len(plan.delete_ids)} contacts from Dex? [y/N] ").strip().lower() in ("y", "yes")
+        return ask_fitted(f"Delete {len(plan.delete_ids)} contacts from Dex? [y/N]", out).strip().lower() in (
+            "y", "yes")
 
     with _client(args) as client, \
             _locked(args, client, account := _account_id(args, client), f"undo of run {args.run_id}"):

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from importer.cli.render import forecast_lines, forecast_question, preview_text
-from importer.cli.screen import screen_of
+from importer.cli.screen import draw, screen_of
 from importer.importing import Forecast, Stop
 from importer.plan.summary import Summary
 
@@ -26,21 +26,32 @@ def confirmation(summary: Summary, err: TextIO, *, ask: bool, show: bool) -> Cal
     on the terminal (True to send); else prints the forecast when `show` (``--yes``), and says yes."""
     def confirm(forecast: Forecast) -> bool:
         question = forecast_question(forecast)
+        screen = screen_of(err)  # the block fits the terminal (or $COLUMNS) like the rest of the output
         if not ask:
             if show:
-                print("\n".join([*forecast_lines(forecast), f"{question} yes (--yes)"]), file=err)
+                print(draw([*forecast_lines(forecast), f"{question} yes (--yes)"], screen), file=err)
             return True
-        print(preview_text(summary, forecast=forecast, screen=screen_of(err)), file=err)
+        print(preview_text(summary, forecast=forecast, screen=screen), file=err)
         if forecast.new == forecast.update == 0:
             return True  # nothing to create or fill: nothing to ask
         try:
             with _interrupting():  # Ctrl-C at the question means no
-                answer = input(f"\n{question} [y/N] ")
+                answer = ask_fitted(f"{question} [y/N]", err, blank=True)
         except (EOFError, KeyboardInterrupt):
             print(file=err)
             return False
         return answer.strip().lower() in ("y", "yes")
     return confirm
+
+
+def ask_fitted(question: str, err: TextIO, *, blank: bool = False) -> str:
+    """Returns the answer to `question` asked on the terminal, wrapped at the width of `err`: its lines but the
+    last on `err`, the last as the prompt; `blank`: a blank line before it."""
+    *above, last = draw([question], screen_of(err)).split("\n")
+    if above:
+        print(*([""] if blank else []), *above, sep="\n", file=err)
+        return input(f"{last} ")
+    return input(f"{chr(10) if blank else ''}{last} ")
 
 
 @contextmanager
