@@ -162,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     sending(p)
     describing(p)
     p.add_argument("--report", metavar="PATH",
-                   help="where the failure report goes (default: beside the input, named after it and the run)")
+                   help="where the failure report goes (default: beside the input, named after it and the run; "
+                        "the input's earlier reports move to the data folder, listed by `dex-import runs`)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary on stderr")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
