@@ -120,7 +120,8 @@ class ImportResult:
         the run could not go on, PARTIAL otherwise."""
         if self.fatal:
             return ExitCode.FATAL
-        bad = self.count("failed") + self.count("unknown") + self.summary.unusable + self.incomplete
+        bad = (self.count("failed") + self.count("unknown") + self.summary.unusable + self.incomplete
+               + len(self.summary.empty_files))
         return ExitCode.PARTIAL if bad or self.stopped else ExitCode.OK
 
     def as_dict(self, *, lazy: bool = False) -> dict[str, Any]:

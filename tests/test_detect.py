@@ -100,7 +100,8 @@ def test_detect_json_shape(monkeypatch: pytest.MonkeyPatch) -> None:
     [found] = json.loads(out.getvalue())
     assert list(found) == ["file", "kind", "format", "title", "locale", "mapping", "mapping_path", "reason",
                            "encoding",
-                           "encoding_reason", "delimiter", "header_line", "preamble", "columns", "candidates",
+                           "encoding_reason", "delimiter", "header_line", "preamble", "columns", "sheet", "sheets",
+                           "sheet_reason", "candidates",
                            "notices"]
     assert {k: found[k] for k in ("file", "kind", "format", "title", "locale", "mapping", "mapping_path",
                                   "encoding", "delimiter", "header_line", "preamble")} == {

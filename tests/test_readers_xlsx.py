@@ -54,7 +54,8 @@ def test_numbers_dates_and_booleans_read_as_shown() -> None:
     path = fixture("numbers-dates-booleans.xlsx")
     info, records = read(path)
     header = ("Name", "Phone", "Born", "Met At", "VIP", "Score")
-    assert info == TableInfo(path, "xlsx", "xlsx", "Excel workbook", "", header, 1, None, "Contacts", ())
+    assert info == TableInfo(path, "xlsx", "xlsx", "Excel workbook", "", header, 1, None, "Contacts", (),
+                             sheets=("Contacts",))
     assert records == [
         Record(path, 2, dict(zip(header, ["Abigail Thorncroft", "12125550134", "1990-04-12", "2025-06-01 14:30:00",
                                           "TRUE", "3.5"])),

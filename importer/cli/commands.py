@@ -375,6 +375,7 @@ def _check_mapping(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _mapping_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from importer.mapping.byname import mapping_yaml
+    from importer.mapping.detect import likeness
     from importer.readers.csvfile import inspect_csv
     from importer.readers.source import open_input
     from importer.readers.xlsx import inspect_xlsx
@@ -383,7 +384,9 @@ def _mapping_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if source.kind == "vcard":
         raise UsageError(f"{args.file} is a vCard file: it is read by the built-in vcard mapping; "
                          f"run `{PROG} preview {args.file}`")
-    info = inspect_xlsx(source, sheet=args.sheet) if source.kind == "xlsx" else inspect_csv(source)
+    # the sheet a preview reads too: the one named, or the one whose header looks like contacts
+    info = inspect_xlsx(source, sheet=args.sheet, likeness=likeness) if source.kind == "xlsx" \
+        else inspect_csv(source)
     out.write(mapping_yaml(info.header, source=source.name, name=args.name))
     return ExitCode.OK
 

@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--mapping", metavar="FILE.yaml", help="read the files with this mapping")
         p.add_argument("--region", metavar="CC",
                        help="country for phone numbers written without +country code, e.g. US, GB, DE")
-        p.add_argument("--sheet", metavar="NAME", help="sheet of an .xlsx workbook (default: the first)")
+        p.add_argument("--sheet", metavar="NAME",
+                       help="sheet of an .xlsx workbook (default: the one whose header looks most like contacts)")
         p.add_argument("--encoding", metavar="CODEC", help="text encoding (default: detected)")
         p.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected)")
 
@@ -233,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "fields by name; save it, edit it, and use it with --mapping.")
     mi.add_argument("file", metavar="FILE")
     mi.add_argument("--name", default="my-contacts", help="the mapping's name (default my-contacts)")
-    mi.add_argument("--sheet", metavar="NAME", help="sheet of an .xlsx workbook")
+    mi.add_argument("--sheet", metavar="NAME", help="sheet of an .xlsx workbook (default: the one whose header looks like contacts)")
     mi.set_defaults(run="mapping_init")
 
     p = _command(sub, "demo", help="import sample_data/ into a local Dex sandbox: no Dex account needed",

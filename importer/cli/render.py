@@ -98,7 +98,7 @@ def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND,
     """Returns the whole human preview, laid out for `screen`: files, counts, merges, first contacts, fields
     filled, the columns left behind, the warnings as a digest, and what the import would do with each record
     when the account was checked (an import's `forecast`, when given)."""
-    out: list[Any] = [files_table(summary.files), ""]
+    out: list[Any] = [files_table(summary.files), *file_lines(summary.files), ""]
     skipped = sum(summary.skipped.values())
     reasons = ", ".join(f"{n} {_SKIP_WORDS.get(r, r)}" for r, n in summary.skipped.most_common())
     out.append(styled(f"records {summary.records} · contacts {summary.contacts} · skipped {skipped}"
@@ -132,6 +132,22 @@ def files_table(files: list[FileSummary]) -> Any:
         rows.append([f.file, fmt, read_as, str(f.records), str(f.contacts)])
     return table(["file", "format", "read as", "records", "contacts"], rows, wrap=["file"],
                  right=["records", "contacts"], indent=False)
+
+
+def file_lines(files: list[FileSummary]) -> list[str]:
+    """Returns a line for each workbook of several sheets (which one was read, and why) and for each file that
+    had rows but gives no contact (what to do)."""
+    out = []
+    for f in files:
+        name = os.path.basename(f.file)
+        if f.sheet_reason:
+            out.append(f"{name}: sheet {f.sheet!r} read: {f.sheet_reason}. --sheet NAME reads another")
+        if f.gave_nothing:
+            why = ("its sheet read gives no contact while another holds rows: choose the sheet with --sheet NAME"
+                   if f.records == 0 else f"none of its {f.records:,} records can be imported (see the warnings): "
+                   "check how it was read with dex-import detect, or choose a mapping with --mapping")
+            out.append(f"{name}: nothing to import: {why}")
+    return out
 
 
 def warning_count(summary: Summary) -> int:
@@ -272,6 +288,9 @@ def detection_text(opened: OpenedFile, *, screen: Screen = Screen()) -> str:
         if info.preamble:
             lines.append(f"  preamble skipped: {info.preamble}")
         lines.append(f"  columns ({len(info.header)}): {', '.join(info.header)}")
+        if info.sheets:
+            lines.append(f"  sheet: {info.sheet!r} of {', '.join(map(repr, info.sheets))}"
+                         + (f"; {info.sheet_reason}" if info.sheet_reason else ""))
     for c in d.candidates[1:]:
         lines.append(f"  also fits: {c.mapping.name} ({c.reason})")
     for n in opened.notices:
@@ -293,6 +312,8 @@ def detection_dict(opened: OpenedFile) -> dict[str, Any]:
         "header_line": info.header_line if info else None,
         "preamble": info.preamble if info else None,
         "columns": list(info.header) if info else [],
+        "sheet": info.sheet if info else None, "sheets": list(info.sheets) if info else [],
+        "sheet_reason": info.sheet_reason if info else "",
         "candidates": [{"mapping": c.mapping.name, "score": round(c.score, 3), "reason": c.reason}
                        for c in d.candidates],
         "notices": [n.as_dict() for n in opened.notices],
@@ -320,7 +341,7 @@ def import_lines(result: ImportResult, *, api_url: str) -> list[Any]:
     if result.stopped:
         shown.append("run the same command again to finish")
     out: list[Any] = [styled(f"Imported into {api_url}: " + " · ".join(shown) + f" · {result.seconds:.1f} s",
-                             "bold")]
+                             "bold"), *(x for x in file_lines(result.summary.files) if ": nothing to import" in x)]
     if result.incomplete:
         out.append(f"Created without some of their labels: {result.incomplete} (in the failure report)")
     if result.stopped:

@@ -89,6 +89,22 @@ def recognise(info: TableInfo) -> Detection | None:
     return Detection(best.mapping.name, best.mapping, best.reason, tuple(candidates))
 
 
+def likeness(info: TableInfo) -> tuple[tuple[int, ...], str]:
+    """Returns how much a table's header looks like contacts, as a score to compare (all zeros: not at all),
+    and why in a few words: a built-in export's header first, then a name column, then an email or phone
+    column, then how many columns name a Dex field. Used to choose a workbook's sheet."""
+    found = recognise(info)
+    if found is not None:
+        best = found.candidates[0]
+        return (1, 1, 1, int(best.score * 1000)), f"{best.mapping.title or best.mapping.name} columns"
+    data = suggest_mapping(info.header)
+    parts, fields = data.get("name_parts", {}), data.get("fields", {})
+    reach = [e["value"] for key in ("emails", "phones") for e in data.get(key, [])]
+    matched = [*parts.values(), *fields.values(), *reach, *(e["value"] for e in data.get("addresses", []))]
+    score = (0, int(bool(parts)), int(bool(reach)), len(matched))
+    return score, (_listing([c for c in info.header if c in set(matched)]) if matched else "")
+
+
 def _in_its_language(family: Iterable[IndexEntry | Mapping], info: TableInfo, why: str) -> Detection | None:
     """Returns the Detection for the language of `family` whose column names the header has, or None."""
     fits = sorted((c for v in family if (c := _candidate(v, info))), key=lambda c: -c.score)

@@ -15,7 +15,13 @@ from importer.errors import InputError, UsageError
 from importer.mapping.apply import Mapped
 from importer.mapping.codepage import read_in_code_page
 from importer.mapping.compile import Compiled, compile_mapping, fold
-from importer.mapping.detect import GENERIC, Detection, choose_mapping, recognise
+from importer.mapping.detect import (
+    GENERIC,
+    Detection,
+    choose_mapping,
+    likeness,
+    recognise,
+)
 from importer.mapping.generate import StagedMapper
 from importer.mapping.load import get_mapping
 from importer.mapping.model import Mapping
@@ -77,7 +83,7 @@ def open_file(path: str | os.PathLike[str], options: ReadOptions = ReadOptions()
 
         info = inspect_xlsx(source, sheet=options.sheet or (read.sheet if read else None),
                             has_header=read.header if read else True,
-                            columns=read.columns if read else None)
+                            columns=read.columns if read else None, likeness=likeness)
     else:
         info = inspect_csv(source, encoding=options.encoding or (read.encoding if read else None),
                            delimiter=options.delimiter or (read.delimiter if read else None),

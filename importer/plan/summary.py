@@ -36,12 +36,23 @@ class FileSummary:
     contacts: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     columns: dict[str, list[int]] = field(default_factory=dict)
+    sheet: str | None = None        # a workbook's sheet read, its sheets, and why that one
+    sheets: tuple[str, ...] = ()
+    sheet_reason: str = ""
+    rows_elsewhere: int = 0         # non-empty rows in the sheets not read
+
+    @property
+    def gave_nothing(self) -> bool:
+        """Returns True when the file had rows (in the sheet read or another) but gives no contact: a wrong
+        sheet, a wrong mapping or a file of nameless rows, which the run must not call a success."""
+        return self.contacts == 0 and (self.records > 0 or self.rows_elsewhere > 0)
 
     def as_dict(self) -> dict[str, Any]:
         """Returns the JSON form of this file's summary."""
         return {"file": self.file, "format": self.format, "mapping": self.mapping, "reason": self.reason,
                 "encoding": self.encoding, "delimiter": self.delimiter, "records": self.records,
-                "contacts": self.contacts, "skipped": dict(self.skipped),
+                "contacts": self.contacts, "skipped": dict(self.skipped), "sheet": self.sheet,
+                "sheets": list(self.sheets), "sheet_reason": self.sheet_reason, "gave_nothing": self.gave_nothing,
                 "columns": {c: {"values": v, "used": u} for c, (v, u) in self.columns.items()}}
 
 
@@ -69,8 +80,14 @@ class Summary:
 
     @property
     def exit_code(self) -> ExitCode:
-        """Returns OK when every record was used (expected skips aside), PARTIAL otherwise."""
-        return ExitCode.PARTIAL if self.unusable else ExitCode.OK
+        """Returns OK when every record was used (expected skips aside) and every file with rows gave a
+        contact, PARTIAL otherwise."""
+        return ExitCode.PARTIAL if self.unusable or self.empty_files else ExitCode.OK
+
+    @property
+    def empty_files(self) -> list[FileSummary]:
+        """Returns the files that had rows but give no contact."""
+        return [f for f in self.files if f.gave_nothing]
 
     def as_dict(self, *, lazy: bool = False) -> dict[str, Any]:
         """Returns the JSON form printed by ``preview --json``.
@@ -123,6 +140,9 @@ def tally(summary: Summary, opened: OpenedFile, *, sample: int = 10) -> Iterator
     fs = FileSummary(opened.name, opened.detection.format, opened.detection.mapping.name,
                      opened.detection.reason, info.encoding if info else None,
                      info.delimiter if info else None)
+    if info is not None and info.sheets:
+        fs.sheet, fs.sheets, fs.sheet_reason, fs.rows_elsewhere = (info.sheet, info.sheets, info.sheet_reason,
+                                                                   info.rows_elsewhere)
     summary.files.append(fs)
     for notice in opened.notices:
         summary.add_notice(notice)

@@ -45,6 +45,9 @@ class TableInfo:
     preamble: str | None
     sheet: str | None
     notices: tuple[Notice, ...]
+    sheets: tuple[str, ...] = ()   # a workbook's sheets, in order
+    sheet_reason: str = ""         # why `sheet` is the one read, and what the others hold
+    rows_elsewhere: int = 0        # non-empty rows in the sheets not read (counted up to a sample of each)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ import difflib
 import io
 import itertools
 import warnings
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -24,26 +25,86 @@ from importer.readers.csvfile import TableInfo, find_header, to_record
 from importer.readers.source import InputFile
 
 _SAMPLE_ROWS = 200
+_EMPTY, _CHART = "holds no rows", "is a chart, not a table"
+
+
+Likeness = Callable[[TableInfo], tuple[tuple[int, ...], str]]
+"""How much a sheet's header looks like contacts (higher is likelier; all zeros: not at all), and why."""
 
 
 def inspect_xlsx(f: InputFile, *, sheet: str | None = None, has_header: bool = True,
-                 columns: Sequence[str] | None = None) -> TableInfo:
-    """Return how to read a sheet of `f` (the first by default): its header and the header's row."""
+                 columns: Sequence[str] | None = None, likeness: Likeness | None = None) -> TableInfo:
+    """Return how to read a sheet of `f`: the one named, else the one whose header `likeness` scores highest
+    (the first of equals; the first sheet without `likeness`), with its header and the header's row.
+
+    Every sheet's name is in the result, with why the sheet read was chosen and what the others hold."""
+    sampled: dict[int, list[tuple[int, tuple[str, ...]]]] = {}  # each table's first rows, by id(TableInfo)
     with _workbook(f) as book:
-        title, sheet_rows = _sheet(f, book, sheet)
+        names = _names(f, book)
+        if sheet is not None or likeness is None or len(names) == 1:
+            title = names[0] if sheet is None else _title(f, names, sheet)
+            looks = [_look(f, book, title, has_header, columns, sampled)]
+        else:
+            looks = [_look(f, book, name, has_header, columns, sampled, quiet=True) for name in names]
+    if sheet is not None or likeness is None or len(looks) == 1:
+        chosen, why, others = looks[0], "", ""
+        if isinstance(chosen, InputError):
+            raise chosen
+    else:
+        scored = [(likeness(look), i, look) for i, look in enumerate(looks) if isinstance(look, TableInfo)]
+        if not scored:
+            raise InputError(f"no sheet holds a table; its sheets are {', '.join(map(repr, names))}",
+                             path=f.name, hint="Open it in Excel or LibreOffice and check it holds the contacts")
+        ((score, how), index, chosen) = max(scored, key=lambda s: (s[0][0], -s[1]))
+        why = (f"its header looks like contacts: {how}" if any(score) else
+               "no sheet's header looks like contacts, so the first table is read")
+        others = "; ".join(f"{names[i]!r} ({_held(look, likeness)})" for i, look in enumerate(looks)
+                           if i != index)
+    assert isinstance(chosen, TableInfo)
+    rows_elsewhere = sum(look.rows_elsewhere for look in looks if isinstance(look, TableInfo) and look is not chosen)
+    reason = "; ".join(x for x in (why, f"not read: {others}" if others else "") if x)
+    notices = (*chosen.notices, *_formulas_without_values(f, chosen.sheet or names[0], sampled[id(chosen)],
+                                                          chosen.header))
+    return replace(chosen, notices=notices, sheets=tuple(names), sheet_reason=reason,
+                   rows_elsewhere=rows_elsewhere)
+
+
+def _look(f: InputFile, book: Any, title: str, has_header: bool, columns: Sequence[str] | None,
+          sampled: dict[int, list[tuple[int, tuple[str, ...]]]], quiet: bool = False) -> TableInfo | InputError:
+    """Return the TableInfo of one sheet from its first rows (its sampled non-empty rows past the header in
+    `rows_elsewhere`, up to _SAMPLE_ROWS, the rows in `sampled`), or the InputError that says why it cannot be read as a table
+    (raised unless `quiet`)."""
+    try:
+        sheet_rows = _rows_of(f, book, title)
         rows = []
         for number, cells in sheet_rows:
             if any(cell.strip() for cell in cells):
                 rows.append((number, cells))
             if len(rows) >= _SAMPLE_ROWS:
                 break
-    if not rows:
-        raise InputError(f"sheet {title!r} holds no rows", path=f.name,
-                         hint="Choose the sheet that holds the contacts")
-    header, header_line, preamble, notices = find_header(f.name, rows, has_header=has_header, columns=columns)
-    notices = (*notices, *_formulas_without_values(f, title, rows, header))
-    return TableInfo(f.name, "xlsx", "xlsx", "Excel workbook", "", header, header_line, preamble, title,
-                     notices)
+        if not rows:
+            raise InputError(f"sheet {title!r} {_EMPTY}", path=f.name,
+                             hint="Choose the sheet that holds the contacts")
+        header, header_line, preamble, notices = find_header(f.name, rows, has_header=has_header,
+                                                             columns=columns)
+    except InputError as error:
+        if not quiet:
+            raise
+        return error
+    info = TableInfo(f.name, "xlsx", "xlsx", "Excel workbook", "", header, header_line, preamble, title,
+                     notices, rows_elsewhere=len(rows))
+    sampled[id(info)] = rows
+    return info
+
+
+def _held(look: TableInfo | InputError, likeness: Likeness) -> str:
+    """Return what a sheet not read holds, in a few words."""
+    if isinstance(look, InputError):
+        return "a chart" if _CHART in look.message else "empty" if _EMPTY in look.message else look.message
+    score, how = likeness(look)
+    n = look.rows_elsewhere
+    rows = f"{n:,}{'+' if n >= _SAMPLE_ROWS else ''} row{'s' if n != 1 else ''}"
+    return f"{rows}, {how}" if any(score) else f"{rows}, no contact columns"
 
 
 def _formulas_without_values(f: InputFile, title: str, sampled: Sequence[tuple[int, Sequence[str]]],
@@ -82,8 +143,9 @@ def _formulas_without_values(f: InputFile, title: str, sampled: Sequence[tuple[i
 def read_xlsx(f: InputFile, info: TableInfo) -> Generator[Record, None, None]:
     """Return a lazy iterator of the data rows of the sheet `info` names, as Records numbered by sheet row."""
     with _workbook(f) as book:
-        _, sheet_rows = _sheet(f, book, info.sheet)
-        for number, cells in sheet_rows:
+        names = _names(f, book)
+        title = names[0] if info.sheet is None else _title(f, names, info.sheet)
+        for number, cells in _rows_of(f, book, title):
             if number > info.header_line:
                 record = to_record(f.name, info.header, number, cells, _as_csv(cells))  # a sheet row is its line
                 if record is not None:
@@ -107,22 +169,31 @@ def _workbook(f: InputFile) -> Iterator[Any]:
             book.close()
 
 
-def _sheet(f: InputFile, book: Any, sheet: str | None) -> tuple[str, Iterator[tuple[int, tuple[str, ...]]]]:
-    """Return the title and the numbered rows of the named (or first) sheet; InputError with a did-you-mean."""
+def _names(f: InputFile, book: Any) -> list[str]:
+    """Return the workbook's sheet names; InputError when it has none."""
     names: list[str] = book.sheetnames
     if not names:
         raise InputError("holds no sheets", path=f.name, hint="Open it in Excel or LibreOffice and save it again")
-    by_case = {name.casefold(): name for name in names}
-    title = names[0] if sheet is None else by_case.get(sheet.casefold())
+    return names
+
+
+def _title(f: InputFile, names: list[str], sheet: str) -> str:
+    """Return the name of the sheet `sheet` names, in any case; InputError with a did-you-mean."""
+    title = {name.casefold(): name for name in names}.get(sheet.casefold())
     if title is None:
         close = difflib.get_close_matches(str(sheet), names, n=1)
         raise InputError(f"has no sheet {sheet!r}; its sheets are {', '.join(map(repr, names))}", path=f.name,
                          hint=f"Did you mean {close[0]!r}?" if close else "Choose one of those")
+    return title
+
+
+def _rows_of(f: InputFile, book: Any, title: str) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """Return the numbered rows of sheet `title`; InputError when it is a chart."""
     worksheet = book[title]
     if not hasattr(worksheet, "reset_dimensions"):
-        raise InputError(f"sheet {title!r} is a chart, not a table", path=f.name,
+        raise InputError(f"sheet {title!r} {_CHART}", path=f.name,
                          hint="Choose the sheet that holds the contacts")
-    return title, _numbered_rows(f, worksheet)
+    return _numbered_rows(f, worksheet)
 
 
 def _numbered_rows(f: InputFile, worksheet: Any) -> Iterator[tuple[int, tuple[str, ...]]]:
