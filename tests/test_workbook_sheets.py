@@ -73,16 +73,18 @@ def test_a_chart_or_a_missing_sheet_is_one_line() -> None:
     assert "Did you mean 'People'?" in err
 
 
-def test_a_workbook_without_contacts_exits_1_in_the_preview_and_the_import(dex_sandbox: SandboxServer) -> None:
+def test_a_workbook_without_contacts_exits_1_in_the_preview_and_the_import(dex_sandbox: SandboxServer,
+                                                                           tmp_path: Path) -> None:
     code, out, _ = run_cli("preview", BUDGET, "--json")
     assert code == 1
     (f,) = json.loads(out)["files"]
     assert (f["records"], f["contacts"], f["gave_nothing"]) == (2, 0, True)
     code, out, err = run_cli("import", BUDGET, "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY, "--yes",
-                             "--report", "none")
+                             "--report", str(tmp_path / "report.csv"))
     assert code == 1, (out, err)
     assert "no-contacts-sheet.xlsx: nothing to import" in " ".join(out.split())
     assert dex_sandbox.store.count() == 0
+    assert (tmp_path / "report.csv").read_text(encoding="utf-8-sig").count("no name") == 2  # both rows in it
 
 
 def test_detect_names_the_sheets() -> None:
