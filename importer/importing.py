@@ -129,7 +129,7 @@ class ImportResult:
         record's JSON made as it is read (see `importer.preview.write_json`)."""
         records = (r.as_dict() for r in self.records)
         return {**{status: self.count(status) for status in STATUSES}, "contacts_created": self.contacts_created,
-                "incomplete": self.incomplete, "run_id": self.run_id, "contact_ids": self.contact_ids,
+                "incomplete": self.incomplete, "named_after": dict(self.summary.named_after), "run_id": self.run_id, "contact_ids": self.contact_ids,
                 "tags_created": list(self.tags_created), "groups_created": list(self.groups_created),
                 "report": self.reports, "seconds": round(self.seconds, 3), "stopped": self.stopped,
                 "fatal": self.fatal,

@@ -36,7 +36,8 @@ def _read_options(args: argparse.Namespace) -> Any:
 
         codec_name(args.encoding)  # an unknown or non-text codec is a usage error before any file is read
     return ReadOptions(fmt=args.fmt, mapping=args.mapping, region=region, sheet=args.sheet,
-                       encoding=args.encoding, delimiter=_delimiter(args.delimiter))
+                       encoding=args.encoding, delimiter=_delimiter(args.delimiter),
+                       skip_nameless=getattr(args, "skip_nameless", False))
 
 
 def _delimiter(value: str | None) -> str | None:

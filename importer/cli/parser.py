@@ -101,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--encoding", metavar="CODEC", help="text encoding (default: detected)")
         p.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected)")
 
+    def naming(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument_group("records without a name").add_argument(
+            "--skip-nameless", action="store_true",
+            help="skip a record without a name (reason \"no name\") even when it has an email or phone; by "
+                 "default it becomes a contact named after its email, or else its phone (+1 201-555-0123). "
+                 "A record with neither (only a photo, a note, ...) is always skipped")
+
     def describing(parser: argparse.ArgumentParser) -> None:
         parser.add_argument_group("what is sent").add_argument(
             "--description-format", choices=("html", "text"), default="html",
@@ -142,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "counts, per-field fill counts and warnings. Nothing is sent.")
     p.add_argument("files", nargs="+", metavar="FILE")
     reading(p)
+    naming(p)
     merging(p)
     account(p, required=False)
     describing(p)
@@ -159,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "fix and import again.")
     p.add_argument("files", nargs="+", metavar="FILE")
     reading(p)
+    naming(p)
     merging(p)
     sending(p)
     describing(p)

@@ -9,6 +9,7 @@ import os
 import shlex
 from typing import TYPE_CHECKING, Any
 
+from importer.cli.nameless import named_after_counts, nameless_lines
 from importer.cli.screen import Screen, draw, styled, table
 from importer.cli.words import FIXES, human, kind_words
 from importer.importing import STATUSES, Forecast, ImportResult
@@ -27,7 +28,7 @@ EXAMPLES_PER_KIND = 5
 AUDIT_FILES = 6
 """Files whose column audit the terminal shows; beyond them, --html and --json show every column."""
 _SKIP_WORDS = {"no-name": "without a name", "unreadable-card": "unreadable cards"}
-SHOWN_ELSEWHERE = frozenset({"merged"})
+SHOWN_ELSEWHERE = frozenset({"merged", "named-after-email", "named-after-phone"})
 """Notice kinds the preview lists in their own section (merges), not among the warnings."""
 
 
@@ -103,6 +104,7 @@ def preview_text(summary: Summary, *, examples: int = EXAMPLES_PER_KIND,
     reasons = ", ".join(f"{n} {_SKIP_WORDS.get(r, r)}" for r, n in summary.skipped.most_common())
     out.append(styled(f"records {summary.records} · contacts {summary.contacts} · skipped {skipped}"
                       + (f" ({reasons})" if reasons else "") + f" · warnings {warning_count(summary)}", "bold"))
+    out += nameless_lines(summary, examples * 2)
     out += merge_lines(summary, examples * 2)
     out += possible_duplicates_text(summary, examples=examples)
     if summary.sample:
@@ -350,6 +352,8 @@ def import_lines(result: ImportResult, *, api_url: str) -> list[Any]:
         out.append(f"Stopped early: {result.stopped}. The same command again{looked_up} sends the "
                    f"{counts['not_sent']} not sent: the journal remembers what was sent, and nothing is created "
                    "twice.")
+    if named := named_after_counts(result.summary):
+        out.append(f"Records without a name: {named} (--skip-nameless skips them instead)")
     for merge in result.summary.merges[:EXAMPLES_PER_KIND]:
         out.append(f"  merged: {merge}")
     # the records in the failure report: failed, unknown, or skipped for want of a name (not hidden members)

@@ -17,6 +17,7 @@ from importer.model import Contact, Notice, Record
 from importer.normalize.damage import repair_mojibake, replaced_letters
 from importer.normalize.emails import clean_email
 from importer.normalize.keys import fold_email
+from importer.normalize.nameless import stand_in_name
 from importer.normalize.names import build_name, clean_text
 from importer.normalize.phones import sanitize_phone
 
@@ -35,6 +36,9 @@ class Mapped:
     filled: tuple[str, ...] | None = None
     """The columns holding a value (not blank), in the record's order, counted by the preview; None when the
     mapping did not look (a skipped record): the counting then looks itself."""
+    named_after: str | None = None
+    """"email" or "phone" when the record had no name and the contact is named after that (see
+    `importer.normalize.nameless`); `skip_nameless` turns it back into a skip."""
 
 
 @dataclass
@@ -140,7 +144,8 @@ def apply_mapping(record: Record, compiled: Compiled, *, region: str | None = No
 def finish(record: Record, fields: dict[str, Any], notices: list[Notice], labels: list[str], used: set[str],
            filled: tuple[str, ...], *, name_was_split: bool, has_names: bool) -> Mapped:
     """Returns the Mapped of a record whose fields are all read: in Dex's field order, a business named
-    after its company, and a record without a name skipped (shared by the generated mappers)."""
+    after its company, one without a name named after its email or phone (`importer.normalize.nameless`),
+    and one with nothing that identifies a person skipped (shared by the generated mappers)."""
     contact = {k: fields[k] for k in sorted(fields, key=lambda k: FIELD_ORDER.get(k, 999))}
     _damaged_text(record, contact, notices)
     company = contact.get("company")
@@ -153,13 +158,17 @@ def finish(record: Record, fields: dict[str, Any], notices: list[Notice], labels
         contact.pop("first_name", None)
         contact.pop("last_name", None)
     if not contact.get("full_name"):
-        what = _identifying_values(contact)
-        reason = "no name" + (f" (only {what})" if what else "")
-        notice = Notice(record.file, record.line, None, "no-name",
-                        f"{reason}: not sent; add a name to the row to import it")
-        # Nothing of a record that is not sent is used: the column counts must not say otherwise.
-        return Mapped(record, None, (*notices, notice), tuple(labels), frozenset(), skip="no-name",
-                      filled=filled)
+        stand_in = stand_in_name(contact)
+        if stand_in is None:
+            return _nameless(record, contact, notices, labels, filled)
+        # An email-only row or card is someone: named after the email (or phone), not dropped.
+        kind, name = stand_in
+        contact = {"full_name": name, **contact}
+        notices = [*notices, Notice(record.file, record.line, None, f"named-after-{kind}",
+                                    f"no name: named after its {kind} {name}; give the row a name to name "
+                                    "it, or pass --skip-nameless to leave such rows out")]
+        return Mapped(record, contact, tuple(notices), tuple(labels), frozenset(used), filled=filled,
+                      named_after=kind)
     return Mapped(record, contact, tuple(notices), tuple(labels), frozenset(used), filled=filled)
 
 
@@ -190,6 +199,33 @@ def _damaged_text(record: Record, contact: dict[str, Any], notices: list[Notice]
                               "letters replaced by ? (an encoding round-trip): " + ", ".join(
                                   repr(_shorten(v)) for v in replaced)
                               + "; imported as it is; re-export the file as UTF-8 to keep the letters"))
+
+
+def skip_nameless(m: Mapped) -> Mapped:
+    """Returns `m` skipped for want of a name when its contact is named after its email or phone (what
+    ``--skip-nameless`` asks for), `m` itself otherwise.
+
+    >>> from importer.model import Record
+    >>> m = finish(Record("a.csv", 3, {"Email": "ann@example.com"}), {"contact_emails": [{"email": "ann@example.com"}]},
+    ...            [], [], {"Email"}, ("Email",), name_was_split=False, has_names=True)
+    >>> m.contact["full_name"], skip_nameless(m).skip, skip_nameless(m).notices[0].message
+    ('ann@example.com', 'no-name', 'no name (only ann@example.com): not sent; add a name to the row to import it')
+    """
+    if m.named_after is None or m.contact is None:
+        return m
+    contact = {k: v for k, v in m.contact.items() if k != "full_name"}
+    notices = [n for n in m.notices if n.kind != f"named-after-{m.named_after}"]
+    return _nameless(m.record, contact, notices, list(m.labels), m.filled or ())
+
+
+def _nameless(record: Record, contact: Contact, notices: list[Notice], labels: list[str],
+              filled: tuple[str, ...]) -> Mapped:
+    """Returns the skip of a record without a name, its emails or phones quoted in the reason."""
+    what = _identifying_values(contact)
+    reason = "no name" + (f" (only {what})" if what else "")
+    notice = Notice(record.file, record.line, None, "no-name", f"{reason}: not sent; add a name to the row to import it")
+    # Nothing of a record that is not sent is used: the column counts must not say otherwise.
+    return Mapped(record, None, (*notices, notice), tuple(labels), frozenset(), skip="no-name", filled=filled)
 
 
 def _names(w: _Work, compiled: Compiled) -> None:

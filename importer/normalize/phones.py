@@ -203,3 +203,15 @@ def _digits_only(text: str) -> str:
 def _unsanitized(written: str, kind: str, message: str) -> PhoneResult:
     """Return a result that keeps only the written number, with one problem."""
     return PhoneResult(written, None, None, ((kind, message),))
+
+
+def international(e164: str) -> str:
+    """Returns an E.164 number as people write it internationally, the form a nameless contact is named after.
+
+    >>> international("+12015550123")
+    '+1 201-555-0123'
+    """
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164, None), PhoneNumberFormat.INTERNATIONAL)
+    except NumberParseException:
+        return e164

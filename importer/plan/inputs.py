@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Union
 
 from importer.errors import InputError, UsageError
-from importer.mapping.apply import Mapped
+from importer.mapping.apply import Mapped, skip_nameless
 from importer.mapping.codepage import read_in_code_page
 from importer.mapping.compile import Compiled, compile_mapping, fold
 from importer.mapping.detect import (
@@ -42,7 +42,8 @@ from importer.report.failures import (
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How to read the inputs: forced format or mapping, default phone region, sheet, encoding."""
+    """How to read the inputs: forced format or mapping, default phone region, sheet, encoding; with
+    `skip_nameless`, a record without a name is skipped even when it has an email or phone to be named after."""
 
     fmt: str | None = None
     mapping: str | None = None
@@ -50,6 +51,7 @@ class ReadOptions:
     sheet: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    skip_nameless: bool = False
 
 
 @dataclass
@@ -130,6 +132,13 @@ def open_files(inputs: Sequence[Input], options: ReadOptions = ReadOptions()) ->
 
 def map_records(opened: OpenedFile, *, region: str | None = None) -> Iterator[Mapped]:
     """Yields what each record of the file maps to, in file order (`region` defaults to the file's own)."""
+    if opened.options.skip_nameless:
+        yield from map(skip_nameless, _map_records(opened, region=region))
+    else:
+        yield from _map_records(opened, region=region)
+
+
+def _map_records(opened: OpenedFile, *, region: str | None) -> Iterator[Mapped]:
     region = region or opened.options.region
     if opened.compiled is None:
         yield from _map_vcard(opened, region=region)

@@ -28,6 +28,7 @@ from importer.normalize.keys import (
     linkedin_key,
     work_domains,
 )
+from importer.normalize.nameless import named_after
 
 BUCKETS = 256     # a bucket read back holds 1/256 of the entries: about 12,000 for a million records
 MAX_PAIRS = 10_000
@@ -55,7 +56,11 @@ def split_name(contact: Mapping[str, Any]) -> Name | None:
 
     >>> split_name({"full_name": "Ann B. Example", "first_name": "Ann B.", "last_name": "Example"})
     Name(first='ann', middle=('b',), last='example', written='Ann B. Example')
+
+    A name that is only the email or phone a nameless record was named after is no name to compare.
     """
+    if named_after(contact):
+        return None
     written = str(contact.get("full_name") or "").strip()
     first, last = fold_name(str(contact.get("first_name") or "")), fold_name(str(contact.get("last_name") or ""))
     words = f"{first} {last}".split() if first and last else fold_name(written).split()

@@ -25,6 +25,7 @@ from importer.normalize.keys import (
     linkedin_key,
     name_company_keys,
 )
+from importer.normalize.nameless import named_after
 from importer.plan.dedupe import Groups
 
 
@@ -69,7 +70,10 @@ def strong_keys(contact: Contact) -> list[tuple[str, str]]:
 
 def weak_keys(contact: Contact) -> list[tuple[str, str]]:
     """Returns the keys that make two records the same person unless their identities conflict: name and
-    company (`importer.normalize.keys.name_company_keys`)."""
+    company (`importer.normalize.keys.name_company_keys`); none when the name is only a stand-in for the
+    email or phone (`importer.normalize.nameless`): that is no person's name."""
+    if named_after(contact):
+        return []
     return [(NAME_AND_COMPANY, key) for key in name_company_keys(contact)]
 
 
@@ -83,13 +87,20 @@ def dedupe_keys(contact: Contact, *, names: bool = True) -> list[tuple[str, str]
 
 
 def merge_group(group: list[tuple[Mapped, int]]) -> Planned:
-    """Returns one contact made of several records' contacts (the first record's values win)."""
+    """Returns one contact made of several records' contacts (the first record's values win, but a person's
+    name wins over the email or phone a nameless record was named after)."""
     records = tuple(m.record for m, _ in group)
     merged: dict[str, Any] = {}
     lines: list[str] = []
     labels: list[str] = []
+    stand_in = False  # the name kept so far is only an email or phone
     for m, _ in group:
         contact = m.contact or {}
+        if contact.get("full_name") and (not merged.get("full_name") or stand_in):
+            if named_after(contact) is None:
+                merged["full_name"], stand_in = contact["full_name"], False
+            elif not merged.get("full_name"):
+                merged["full_name"], stand_in = contact["full_name"], True
         for key, value in contact.items():
             if key in ("contact_emails", "contact_phone_numbers", "legacy_contact_addresses"):
                 _union(merged, key, value)
@@ -110,7 +121,11 @@ def merge_conflicts(group: Sequence[Mapped]) -> list[Notice]:
     kept: dict[str, tuple[Any, Record]] = {}
     notices = []
     for m in group:
-        for key, value in (m.contact or {}).items():
+        contact = m.contact or {}
+        stand_in = named_after(contact) is not None  # an email or phone as name: no name to lose
+        for key, value in contact.items():
+            if key == "full_name" and stand_in:
+                continue
             if key in ("contact_emails", "contact_phone_numbers", "legacy_contact_addresses", "description",
                        "first_name", "last_name"):
                 continue

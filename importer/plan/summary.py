@@ -68,6 +68,7 @@ class Summary:
     fields: Counter[str] = field(default_factory=Counter)
     labels: Counter[str] = field(default_factory=Counter)
     photos_skipped: int = 0
+    named_after: Counter[str] = field(default_factory=Counter)  # records without a name: "email", "phone"
     merged: int = 0
     merge_groups: int = 0
     merges: SpilledList[str] = field(default_factory=SpilledList)
@@ -108,6 +109,7 @@ class Summary:
             "merges_truncated": max(self.merge_groups - len(self.merges), 0),
             "fields": dict(self.fields), "labels": dict(self.labels),
             "photos_skipped": self.photos_skipped,
+            "named_after": dict(self.named_after),
             "files": [f.as_dict() for f in self.files],
             "warnings": warnings if lazy else list(warnings),
             "warnings_truncated": sum(self.notice_kinds.values()) - len(self.notices),
@@ -179,6 +181,8 @@ def tally(summary: Summary, opened: OpenedFile, *, sample: int = 10) -> Iterator
             summary.contacts += 1
             summary.fields.update(k for k, v in m.contact.items() if v not in (None, "", [], {}))
             summary.labels.update(m.labels)
+            if m.named_after:
+                summary.named_after[m.named_after] += 1
             if len(summary.sample) < sample:
                 summary.sample.append(m)
         yield m
