@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importer.mapping.apply import Mapped, apply_mapping
+from importer.mapping.apply import Mapped, apply_mapping, skip_nameless
 from importer.mapping.compile import compile_mapping
 from importer.mapping.load import parse_mapping
 from importer.model import Notice, Record
@@ -91,12 +91,19 @@ emails: [Email]
 
 def test_company_without_name_parts_is_not_a_name() -> None:
     # A mapping that knows no name columns (a LinkedIn re-save without names read generically) used to
-    # crash here; the row is skipped as nameless instead of being named after the employer.
+    # crash here; the row is named after its email instead of after the employer.
     m = mapped(NO_NAMES, {"Company": "Example Mills", "Email": "gideon@example.com"})
-    assert m.contact is None
-    assert m.skip == "no-name"
-    assert m.notices == (Notice("people.csv", 2, None, "no-name", "no name (only gideon@example.com): not sent; "
-                                "add a name to the row to import it"),)
+    assert m.contact == {"full_name": "gideon@example.com", "company": "Example Mills",
+                         "contact_emails": [{"email": "gideon@example.com", "ranking": 0}]}
+    assert m.named_after == "email"
+    # --skip-nameless: skipped as nameless, as before, nothing of it used
+    skipped = skip_nameless(m)
+    assert (skipped.contact, skipped.skip, skipped.used) == (None, "no-name", frozenset())
+    assert skipped.notices == (Notice("people.csv", 2, None, "no-name", "no name (only gideon@example.com): not "
+                                      "sent; add a name to the row to import it"),)
+    # with nothing that identifies a person, it stays skipped
+    m = mapped(NO_NAMES, {"Company": "Example Mills", "Email": "not an address"})
+    assert (m.contact, m.skip) == (None, "no-name")
 
 
 def test_business_row_is_named_after_its_company() -> None:

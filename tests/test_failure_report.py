@@ -41,7 +41,8 @@ def test_line_row_and_reason_come_first_and_differ_where_cells_hold_line_breaks(
                       + ',"two\r\nlines",two@example.com\r\n'   # lines 7-8, row 5
                       + ',,three@example.com\r\n', encoding="utf-8")  # line 9, row 6
     report = tmp_path / "report.csv"
-    code, result, err = imported(dex_sandbox, str(export), "--report", str(report))
+    # --skip-nameless: the rows without a name are reported, not named after their email
+    code, result, err = imported(dex_sandbox, str(export), "--report", str(report), "--skip-nameless")
     assert (code, err, result["report"]) == (1, "", [str(report)])
     rows = rows_of(report)
     assert rows[0] == [LINE_COLUMN, ROW_COLUMN, ERROR_COLUMN, "Name", "Notes", "Email", MAPPING_COLUMN]
@@ -68,7 +69,7 @@ def test_a_report_in_the_older_layout_still_reimports(dex_sandbox: SandboxServer
 def test_the_new_layout_reimports_with_its_columns_left_out(dex_sandbox: SandboxServer, tmp_path: Path) -> None:
     export = tmp_path / "people.csv"
     export.write_text(HEADER + ',"a note",dana@example.com\r\n', encoding="utf-8")
-    code, result, _ = imported(dex_sandbox, str(export), "--report", str(tmp_path / "report.csv"))
+    code, result, _ = imported(dex_sandbox, str(export), "--report", str(tmp_path / "report.csv"), "--skip-nameless")
     rows = rows_of(tmp_path / "report.csv")
     rows[1][3] = "Dana Example"  # fixed in a spreadsheet
     with open(tmp_path / "report.csv", "w", encoding="utf-8-sig", newline="") as handle:
@@ -85,7 +86,7 @@ def test_a_vcard_report_carries_line_and_reason_and_reimports_without_them(
     good = "BEGIN:VCARD\nVERSION:3.0\nFN:Dana Example\nEND:VCARD\n"
     nameless = "BEGIN:VCARD\nVERSION:3.0\nEMAIL:erin@example.com\nNOTE:met, once; at the fair\nEND:VCARD\n"
     cards.write_text(good + nameless, encoding="utf-8")
-    code, result, _ = imported(dex_sandbox, str(cards), "--report", str(tmp_path / "failed.vcf"))
+    code, result, _ = imported(dex_sandbox, str(cards), "--report", str(tmp_path / "failed.vcf"), "--skip-nameless")
     assert (code, result["report"]) == (1, [str(tmp_path / "failed.vcf")])
     text = (tmp_path / "failed.vcf").read_bytes().decode("utf-8")
     assert text.startswith("BEGIN:VCARD\nX-DEX-IMPORT-LINE:5\nX-DEX-IMPORT-ERROR:no name (only erin@example.com)")
@@ -106,8 +107,9 @@ def test_a_vcard_report_imported_again_and_failing_again_holds_one_line_and_one_
         dex_sandbox: SandboxServer, tmp_path: Path) -> None:
     cards = tmp_path / "phone.vcf"
     cards.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nEMAIL:erin@example.com\r\nEND:VCARD\r\n", encoding="utf-8")
-    imported(dex_sandbox, str(cards), "--report", str(tmp_path / "first.vcf"))
-    code, result, _ = imported(dex_sandbox, str(tmp_path / "first.vcf"), "--report", str(tmp_path / "second.vcf"))
+    imported(dex_sandbox, str(cards), "--report", str(tmp_path / "first.vcf"), "--skip-nameless")
+    code, result, _ = imported(dex_sandbox, str(tmp_path / "first.vcf"), "--report", str(tmp_path / "second.vcf"),
+                               "--skip-nameless")
     assert (code, result["report"]) == (1, [str(tmp_path / "second.vcf")])
     text = (tmp_path / "second.vcf").read_bytes().decode("utf-8")
     assert text.count("X-DEX-IMPORT-LINE:") == 1 and text.count("X-DEX-IMPORT-ERROR:") == 1

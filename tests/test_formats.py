@@ -89,11 +89,13 @@ CASES = [
          contacts=[{'full_name': 'Example Glassworks Ltd', 'company': 'Example Glassworks Ltd',
                     'contact_phone_numbers': [phone('+1 212-555-0171', '+12125550171', '+1', 'Work', 0)]}]),
     Case('google-email-only-row.csv', None, 'google',
-         skipped={'no-name': 1}, labels={},
-         warnings=[(3, None, 'no-name')],
+         skipped={}, labels={},
+         warnings=[(3, None, 'named-after-email')],
          contacts=[{'full_name': 'Rosalind Fairweather', 'first_name': 'Rosalind',
                     'last_name': 'Fairweather',
-                    'contact_emails': [email('rosalind@example.com', 'Home', 0)]}]),
+                    'contact_emails': [email('rosalind@example.com', 'Home', 0)]},
+                   {'full_name': 'no.name@example.net',
+                    'contact_emails': [email('no.name@example.net', 'Other', 0)]}]),
     Case('google-legacy-format.csv', None, 'google-legacy',
          skipped={}, labels={'Orchestra': 1, 'Friends': 1},
          warnings=[],
@@ -255,9 +257,14 @@ def test_hidden_linkedin_members_are_counted_not_failures() -> None:
     assert summary.exit_code == ExitCode.OK
 
 
-def test_google_row_with_only_an_email_is_skipped_and_named() -> None:
-    summary, _ = run(FORMATS / "google-email-only-row.csv")
-    assert summary.unusable == 1
+def test_google_row_with_only_an_email_is_named_after_it_or_skipped_with_skip_nameless() -> None:
+    summary, contacts = run(FORMATS / "google-email-only-row.csv")
+    assert (summary.unusable, summary.named_after, contacts[1]["full_name"]) == (0, {"email": 1}, "no.name@example.net")
+    assert [n.message for n in summary.notices] == [
+        "no name: named after its email no.name@example.net; give the row a name to name it, or pass "
+        "--skip-nameless to leave such rows out"]
+    summary, contacts = run(FORMATS / "google-email-only-row.csv", skip_nameless=True)
+    assert (summary.unusable, summary.named_after, len(contacts)) == (1, {}, 1)
     assert [n.message for n in summary.notices] == [
         "no name (only no.name@example.net): not sent; add a name to the row to import it"]
 

@@ -113,8 +113,9 @@ def test_failure_report_holds_the_rows_as_they_were_and_reimports_after_fixing(
                       + ",,* myContacts,Other,=HYPERLINK(\"http://example.com\"),Mobile,+1 212-555-0102\r\n"
                       + ",,* myContacts,Work,nameless@example.com,Mobile,-555-0103\r\n", encoding="utf-8")
     report = tmp_path / "report.csv"
+    # --skip-nameless: the rows without a name are reported, not named after their phone and email
     code, out, err = cli("import", str(export), "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY,
-                         "--report", str(report), "--json", "--quiet")
+                         "--report", str(report), "--json", "--quiet", "--skip-nameless")
     assert (code, err) == (1, "")
     assert json.loads(out)["report"] == [str(report)]
     with open(report, encoding="utf-8-sig", newline="") as handle:
@@ -197,7 +198,7 @@ def test_vcard_failures_are_reported_as_cards(dex_sandbox: SandboxServer, tmp_pa
     nameless = "BEGIN:VCARD\r\nVERSION:3.0\r\nEMAIL:only@example.com\r\nEND:VCARD\r\n"
     cards.write_text(good + nameless, encoding="utf-8")
     code, out, err = cli("import", str(cards), "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY,
-                         "--report", str(tmp_path / "failed"), "--json", "--quiet")
+                         "--report", str(tmp_path / "failed"), "--json", "--quiet", "--skip-nameless")
     assert code == 1
     assert json.loads(out)["report"] == [str(tmp_path / "failed.vcf")]
     # the card as it was, with its line and reason (escaped as vCard text, folded at 75 octets) after BEGIN

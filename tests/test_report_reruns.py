@@ -12,6 +12,7 @@ import pytest
 
 from importer.dex.client import DexClient
 from importer.importing import run_import
+from importer.plan.inputs import ReadOptions
 from importer.report.older import (
     earlier_reports,
     fresh_name,
@@ -23,7 +24,11 @@ from importer.sandbox import SandboxServer
 from tests.conftest import SANDBOX_TEST_KEY
 from tests.helpers import run_cli
 
+# --skip-nameless in every import: the nameless row is the one reported (not named after its email)
 ROWS = "Name,Email\r\nAda Example,ada@example.com\r\n,nameless@example.com\r\nBo Example,bo@example.com\r\n"
+
+
+NAMELESS = ReadOptions(skip_nameless=True)
 
 
 def cells(line: str) -> int:
@@ -31,7 +36,7 @@ def cells(line: str) -> int:
 
 
 def import_(server: SandboxServer, *argv: str) -> tuple[int, str, str]:
-    return run_cli("import", *argv, "--api-url", server.url, "--token", SANDBOX_TEST_KEY, "--yes")
+    return run_cli("import", *argv, "--api-url", server.url, "--token", SANDBOX_TEST_KEY, "--yes", "--skip-nameless")
 
 
 def beside(folder: Path) -> list[str]:
@@ -45,7 +50,7 @@ def test_ten_runs_leave_one_report_beside_the_input_and_nine_in_the_data_folder_
     export.write_text(ROWS, encoding="utf-8")
     written = []
     for n in range(10):
-        code, out, err = run_cli("import", str(export), "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY,
+        code, out, err = run_cli("import", str(export), "--skip-nameless", "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY,
                                  "--json", "--quiet")
         result = json.loads(out)
         assert (code, err, len(result["report"])) == (1, "", 1)
@@ -91,18 +96,18 @@ def test_a_run_not_confirmed_moves_a_report_only_when_it_wrote_a_newer_one(
         dex_sandbox: SandboxServer, tmp_path: Path) -> None:
     export = tmp_path / "people.csv"
     export.write_text(ROWS, encoding="utf-8")
-    code, out, err = run_cli("import", str(export), "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY,
+    code, out, err = run_cli("import", str(export), "--skip-nameless", "--api-url", dex_sandbox.url, "--token", SANDBOX_TEST_KEY,
                              "--json", "--quiet")
     (first,) = json.loads(out)["report"]
     with DexClient(SANDBOX_TEST_KEY, api_url=dex_sandbox.url, timeout=10) as client:
-        result = run_import([str(export)], client, confirm=lambda forecast: False)
+        result = run_import([str(export)], client, confirm=lambda forecast: False, read=NAMELESS)
         # the nameless row is reported, sent or not: that report is the newest, the first one moves
         assert result.stopped == "not confirmed" and len(result.reports) == 1
         assert result.moved_reports == [(first, str(reports_folder() / Path(first).name))]
         assert beside(tmp_path) == [Path(result.reports[0]).name]
         # nothing to report and nothing sent: the report stays beside the input, current
         export.write_text(ROWS.replace(",nameless@", "Cem Example,nameless@"), encoding="utf-8")
-        result = run_import([str(export)], client, confirm=lambda forecast: False)
+        result = run_import([str(export)], client, confirm=lambda forecast: False, read=NAMELESS)
         assert (result.stopped, result.reports, result.moved_reports) == ("not confirmed", [], [])
         assert len(beside(tmp_path)) == 1
 

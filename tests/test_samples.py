@@ -60,8 +60,8 @@ EXPECTED = [
                       'contact_phone_numbers': [phone('+44 20 7946 0644', '+442079460644', '+44', None, 0)]}]),
     Sample('google/contacts.csv', 'google',
            records=6, skipped={'no-name': 1}, labels={'Conference': 2, 'Family': 1, 'Home services': 1},
-           warnings=[(9, None, 'no-name', 'no name (only unknown.sender@example.net): not sent; add a name to '
-                                           'the row to import it'),
+           # row 9 holds only a note: no name, and no email or phone to name it after
+           warnings=[(9, None, 'no-name', 'no name: not sent; add a name to the row to import it'),
                      (10, 'Phone 1 - Value', 'invalid-phone', INVALID_PHONE)],
            contacts=[{'full_name': 'Grace Hopper-Example', 'first_name': 'Grace',
                       'last_name': 'Hopper-Example',
