@@ -14,7 +14,7 @@ from importer.dex.fields import FIELD_ORDER
 from importer.mapping.compile import Compiled, MultiSource, Source, read_sources
 from importer.mapping.convert import apply_transforms, convert_field, website_target
 from importer.model import Contact, Notice, Record
-from importer.normalize.damage import repair_mojibake, replaced_letters
+from importer.normalize.damage import repair_mojibake, replaced_letters, suspicious
 from importer.normalize.emails import clean_email
 from importer.normalize.keys import fold_email
 from importer.normalize.nameless import stand_in_name
@@ -179,7 +179,12 @@ _NAME_FIELDS = frozenset({"full_name", "first_name", "last_name"})
 
 def _damaged_text(record: Record, contact: dict[str, Any], notices: list[Notice]) -> None:
     """Repairs mojibake in `contact`'s text fields (ftfy, only when certain) and notes letters replaced by
-    ``?``: the record is still imported, it is the person's data, but the person is told."""
+    ``?``: the record is still imported, it is the person's data, but the person is told (one notice of
+    each kind per record; a first or last name already quoted within the full name is not quoted again)."""
+    texts = [v for k in _DAMAGE_FIELDS if isinstance(v := contact.get(k), str)]
+    if not suspicious("\x1f".join(texts)):
+        return
+    repaired: list[tuple[str, str]] = []
     replaced: list[str] = []
     for key in _DAMAGE_FIELDS:
         value = contact.get(key)
@@ -188,12 +193,15 @@ def _damaged_text(record: Record, contact: dict[str, Any], notices: list[Notice]
         fixed = repair_mojibake(value)
         if fixed is not None:
             contact[key] = fixed
-            notices.append(Notice(record.file, record.line, None, "repaired-mojibake",
-                                  f"repaired mojibake in {key}: {_shorten(value)!r} → {_shorten(fixed)!r}"))
+            if not any(value in old for old, _ in repaired):
+                repaired.append((value, fixed))
             value = fixed
         if key != "description" and replaced_letters(value, name=key in _NAME_FIELDS) \
-                and value not in replaced:
+                and not any(value in old for old in replaced):
             replaced.append(value)
+    if repaired:
+        notices.append(Notice(record.file, record.line, None, "repaired-mojibake", "repaired mojibake: " + ", ".join(
+            f"{_shorten(old)!r} \u2192 {_shorten(new)!r}" for old, new in repaired)))
     if replaced:
         notices.append(Notice(record.file, record.line, None, "replaced-letters",
                               "letters replaced by ? (an encoding round-trip): " + ", ".join(
