@@ -34,6 +34,8 @@ _WHERE: dict[str, str] = {
     "load_mapping_file": "importer.mapping.load",
     "OpenedFile": "importer.plan.inputs", "ReadOptions": "importer.plan.inputs",
     "map_records": "importer.plan.inputs", "open_file": "importer.plan.inputs",
+    "open_files": "importer.plan.inputs",
+    "Plan": "importer.plan.plan", "make_plan": "importer.plan.plan",
     "Summary": "importer.plan.summary",
     "preview": "importer.preview",
     "run_import": "importer.importing", "ImportResult": "importer.importing", "SendOptions": "importer.importing",
@@ -44,8 +46,9 @@ _WHERE: dict[str, str] = {
 # and once imported its name on this module would hide a function of the same name
 __all__ = [
     "Contact", "DexClient", "ExitCode", "ImportResult", "ImporterError", "InputError", "Mapped", "MappingError",
-    "Notice", "OpenedFile", "ReadOptions", "Record", "SendOptions", "Summary", "UsageError", "get_mapping",
-    "load_mapping_file", "map_records", "open_file", "preview", "run_import",
+    "Notice", "OpenedFile", "Plan", "ReadOptions", "Record", "SendOptions", "Summary", "UsageError",
+    "get_mapping", "load_mapping_file", "make_plan", "map_records", "open_file", "open_files", "preview",
+    "run_import",
 ]
 
 if TYPE_CHECKING:
@@ -56,7 +59,14 @@ if TYPE_CHECKING:
     from importer.mapping.apply import Mapped
     from importer.mapping.load import get_mapping, load_mapping_file
     from importer.model import Contact, Notice, Record
-    from importer.plan.inputs import OpenedFile, ReadOptions, map_records, open_file
+    from importer.plan.inputs import (
+        OpenedFile,
+        ReadOptions,
+        map_records,
+        open_file,
+        open_files,
+    )
+    from importer.plan.plan import Plan, make_plan
     from importer.plan.summary import Summary
     from importer.preview import preview
 

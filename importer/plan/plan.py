@@ -13,7 +13,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from importer.mapping.apply import Mapped
 from importer.model import Notice, Record, record_from, record_state
@@ -34,6 +34,9 @@ from importer.plan.merge import (
 from importer.plan.spill import IntLog, Pickles, Spill, SpilledList, encode_contact
 from importer.plan.summary import MAX_NOTICES, Summary, tally
 from importer.readers.source import counting
+
+if TYPE_CHECKING:
+    import pandas
 
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
 
@@ -106,6 +109,13 @@ class Plan:
                 yield spill.contact_text(position)
             elif groups.is_last(i):
                 yield encode_contact(merge_group([(spill.read_at(p), p) for p in groups.group(i)]).contact)
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """Returns the plan as a pandas DataFrame: one row per contact to create or merged, then per skipped
+        record, with its outcome, its source file:line and Dex's fields (`importer.plan.frame`). Needs the
+        optional pandas extra; call it while the plan is open."""
+        from importer.plan.frame import plan_frame
+        return plan_frame(self.contacts(), ((u.record, u.message) for u in self.unused))
 
     def close(self) -> None:
         """Removes the spill files."""
