@@ -15,7 +15,7 @@ pandas = pytest.importorskip("pandas")
 CSV = ("Name,Email,Phone,Company\n"
        "Ann Example,ann@example.com,+1 212-555-0111,Example Co\n"
        "Bob Sample,bob@example.com,+1 212-555-0122,\n"
-       ",nobody@example.com,,\n"
+       ",,not a number,\n"
        "Ann Example,ANN@example.com,+1 212-555-0113,\n")
 
 
