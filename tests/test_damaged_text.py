@@ -102,3 +102,17 @@ def test_the_same_damaged_name_with_the_same_email_is_still_one_person(tmp_path:
         ["Raj", "?ahin", "", "", "raj@example.com", ""]])
     found, _ = run(path)
     assert len(found) == 1
+
+
+def test_a_cut_linkedin_url_in_a_website_field_is_kept_as_a_line_and_never_a_handle(tmp_path: Path) -> None:
+    # the cut is caught in a URL field too (vCard URL, X-SOCIALPROFILE), not only in a LinkedIn column
+    path = tmp_path / "cards.vcf"
+    path.write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Raj Example\nURL:https://www.linkedin.com/in/raj-?ahin-1a2b\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Rajesh Example\nX-SOCIALPROFILE;type=linkedin:raj-\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Ann Example\nURL:https://www.linkedin.com/in/ann-example-1a2b\nEND:VCARD\n",
+        encoding="utf-8")
+    found, summary = run(str(path))
+    assert [c.get("linkedin") for c in found] == [None, None, "ann-example-1a2b"]
+    assert "https://www.linkedin.com/in/raj-?ahin-1a2b" in found[0]["description"]
+    assert "raj-" in found[1]["description"]

@@ -129,6 +129,8 @@ def website_target(text: str, label: str | None = None) -> tuple[str | None, str
     network = "twitter" if network == "x" else network
     if network in _HANDLERS and "://" not in text:
         handle = _HANDLERS[network](text)
+        if handle and network == "linkedin" and handles.linkedin_cut(text, handle):
+            return None, text
         if handle:
             return network, handle
     if network in _CHAT_SERVICES:  # a Skype or XMPP handle may look like a domain, but is no web address
@@ -141,6 +143,8 @@ def website_target(text: str, label: str | None = None) -> tuple[str | None, str
     for suffix, field_name in _SOCIAL_HOSTS.items():
         if host == suffix or host.endswith("." + suffix):
             handle = _HANDLERS[field_name](url)
+            if handle and field_name == "linkedin" and handles.linkedin_cut(text, handle):
+                return None, text  # cut or damaged (``in/raj-?ahin``): kept as a line, never a handle
             if handle:
                 return field_name, handle
     return "website", url
