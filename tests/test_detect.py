@@ -68,13 +68,14 @@ def test_linkedin_file_name_adds_to_the_reason(tmp_path: Path) -> None:
         "6 of 6 columns known")
 
 
-def test_unknown_csv_without_a_name_column_says_rows_will_be_skipped() -> None:
+def test_unknown_csv_without_a_name_column_says_rows_are_named_after_their_email_or_phone() -> None:
     detection = open_file(FORMATS / "own-mapping-headerless.csv").detection
     assert detection.format == "generic"
     assert detection.reason == (
         "no known export has this header; columns matched to Dex fields by name (none); the others become "
-        "description lines; NO column looks like a name, so rows will be skipped. For full control: dex-import "
-        "mapping init FILE > my.yaml, edit it, then --mapping my.yaml")
+        "description lines; NO column looks like a name, so each row is named after its email or phone (rows "
+        "with neither are skipped). For full control: dex-import mapping init FILE > my.yaml, edit it, then "
+        "--mapping my.yaml")
 
 
 def test_forced_format_and_mapping_say_so() -> None:

@@ -154,7 +154,8 @@ def _generic(info: TableInfo, why: str) -> Detection:
     reason = (f"{why}; columns matched to Dex fields by name ({_listing(matched) or 'none'}); "
               "the others become description lines")
     if not mapping.names:
-        reason += "; NO column looks like a name, so rows will be skipped"
+        reason += ("; NO column looks like a name, so each row is named after its email or phone (rows with "
+                   "neither are skipped)")
     reason += ". For full control: dex-import mapping init FILE > my.yaml, edit it, then --mapping my.yaml"
     return Detection(GENERIC, mapping, reason)
 
