@@ -15,8 +15,10 @@ few rows are bad (no name, not an email, a phone with no digits, a ragged row).
 from __future__ import annotations
 
 import argparse
+import base64
 import csv
 import random
+import re
 import sys
 import time
 import unicodedata
@@ -26,7 +28,7 @@ from pathlib import Path
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent / "data"
 SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
-FORMATS = ("google", "linkedin", "outlook", "vcard")
+FORMATS = ("google", "linkedin", "outlook", "vcard", "vcard-android", "vcard-photos", "vcard-folded")
 SEED = 20260105
 DUPLICATE_SHARE = 0.03
 HIDDEN_SHARE = 0.02
@@ -348,9 +350,111 @@ def write_vcard(path: Path, count: int, seed: int = SEED) -> None:
             out.write("\r\n".join(lines) + "\r\n")
 
 
+def _fold(line: str) -> list[str]:
+    """Return `line` folded as vCard 3.0/4.0 writers fold it: at most 75 octets a line, continuations
+    starting with a space (never inside a UTF-8 sequence)."""
+    if line.isascii():
+        return [line[:75], *(" " + line[i:i + 74] for i in range(75, len(line), 74))]
+    out, current, size = [], "", 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > 75:
+            out.append(current)
+            current, size = " ", 1
+        current += char
+        size += width
+    return [*out, current]
+
+
+def _qp(text: str) -> str:
+    """Return `text` as vCard 2.1 quoted-printable (UTF-8), with "=" soft line breaks past 74 characters."""
+    encoded = "".join(c if " " < c < "=" or "=" < c <= "~" else "".join(f"={b:02X}" for b in c.encode("utf-8"))
+                      for c in text)
+    lines, current = [], ""
+    for piece in re.findall(r"=[0-9A-F]{2}|.", encoded):
+        if len(current) + len(piece) > 73:
+            lines.append(current + "=")
+            current = ""
+        current += piece
+    return "\r\n".join([*lines, current])
+
+
+def _photo(rng: random.Random) -> str:
+    """Return the base64 of a small fictitious JPEG-sized blob (4-8 KB), as phones attach to cards."""
+    return base64.b64encode(b"\xff\xd8\xff\xe0" + rng.randbytes(rng.randint(4_000, 8_000))).decode("ascii")
+
+
+def write_vcard_android(path: Path, count: int, seed: int = SEED) -> None:
+    """Write an Android-style vCard 2.1 file: quoted-printable UTF-8 names, notes and addresses (soft line
+    breaks), bare type parameters (TEL;CELL), and a base64 photo on every fifth card (folded 2.1-style)."""
+    rng = random.Random(seed + 1)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        for p, quirk in people(count, seed):
+            first, last = ("", "") if quirk in ("no-name", "hidden") else (p.first, p.last)
+            lines = ["BEGIN:VCARD", "VERSION:2.1",
+                     f"N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:{_qp(f'{last};{first};;;')}",
+                     f"FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:{_qp(f'{first} {last}'.strip())}"]
+            lines += [f"TEL;{'CELL' if i == 0 else 'WORK'}:{phone}" for i, phone in enumerate(p.phones)]
+            lines += [f"EMAIL;{'HOME' if i == 0 else 'WORK'}:{e}" for i, e in enumerate(p.emails)]
+            lines.append(f"ORG;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:{_qp(p.company)}")
+            city, region, postal, country = p.city
+            lines.append("ADR;WORK;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:"
+                         + _qp(f";;{p.street};{city};{region};{postal};{country}"))
+            if p.note:
+                lines.append(f"NOTE;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:{_qp(' '.join([p.note] * 4))}")
+            if p.index % 5 == 0:
+                data = _photo(rng)
+                lines.append("PHOTO;ENCODING=BASE64;JPEG:" + "\r\n ".join(
+                    [data[:46], *(data[i:i + 76] for i in range(46, len(data), 76))]))
+                lines.append("")  # 2.1 ends base64 with an empty line
+            lines.append("END:VCARD")
+            out.write("\r\n".join(lines) + "\r\n")
+
+
+def write_vcard_photos(path: Path, count: int, seed: int = SEED) -> None:
+    """Write an iCloud-style vCard 3.0 file where every card carries a folded base64 photo."""
+    rng = random.Random(seed + 2)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        for p, quirk in people(count, seed):
+            first, last = ("", "") if quirk in ("no-name", "hidden") else (p.first, p.last)
+            lines = ["BEGIN:VCARD", "VERSION:3.0", "PRODID:-//Apple Inc.//iCloud Web Address Book 2426B4//EN",
+                     f"N:{_vcard_escape(last)};{_vcard_escape(first)};;;",
+                     f"FN:{_vcard_escape(first)} {_vcard_escape(last)}" if first else "FN:",
+                     f"ORG:{_vcard_escape(p.company)};", f"EMAIL;type=INTERNET;type=pref:{p.emails[0]}",
+                     f"TEL;type=CELL;type=VOICE;type=pref:{p.phones[0]}"]
+            lines += _fold(f"PHOTO;ENCODING=b;TYPE=JPEG:{_photo(rng)}")
+            lines.append("END:VCARD")
+            out.write("\r\n".join(lines) + "\r\n")
+
+
+def write_vcard_folded(path: Path, count: int, seed: int = SEED) -> None:
+    """Write a Google-style vCard 3.0 file whose long lines are folded at 75 octets: notes of a few hundred
+    characters, several addresses, URLs and labelled items."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        for p, quirk in people(count, seed):
+            first, last = ("", "") if quirk in ("no-name", "hidden") else (p.first, p.last)
+            city, region, postal, country = p.city
+            lines = ["BEGIN:VCARD", "VERSION:3.0", f"FN:{_vcard_escape(first)} {_vcard_escape(last)}".rstrip(),
+                     f"N:{_vcard_escape(last)};{_vcard_escape(first)};;;",
+                     *(f"EMAIL;TYPE=INTERNET;TYPE={'HOME' if i == 0 else 'WORK'}:{e}" for i, e in enumerate(p.emails)),
+                     *(f"TEL;TYPE={'CELL' if i == 0 else 'WORK'}:{t}" for i, t in enumerate(p.phones)),
+                     f"ORG:{_vcard_escape(p.company)}", f"TITLE:{_vcard_escape(p.title)}"]
+            lines += _fold(f"ADR;TYPE=WORK:;;{_vcard_escape(p.street)}\\n{_vcard_escape(p.street)} Annex;"
+                           f"{city};{region};{postal};{country}")
+            lines += _fold(f"item1.URL:https://www.linkedin.com/in/{p.handle}/?originalSubdomain=example-long-"
+                           "tracking-parameter")
+            lines.append("item1.X-ABLabel:LinkedIn")
+            lines += _fold("NOTE:" + _vcard_escape(" ".join([p.note or "No note."] * 6)))
+            if p.groups:
+                lines.append("CATEGORIES:" + ",".join(p.groups))
+            lines.append("END:VCARD")
+            out.write("\r\n".join(lines) + "\r\n")
+
+
 WRITERS: dict[str, tuple[str, Callable[[Path, int, int], None]]] = {
     "google": ("csv", write_google), "linkedin": ("csv", write_linkedin), "outlook": ("csv", write_outlook),
-    "vcard": ("vcf", write_vcard),
+    "vcard": ("vcf", write_vcard), "vcard-android": ("vcf", write_vcard_android),
+    "vcard-photos": ("vcf", write_vcard_photos), "vcard-folded": ("vcf", write_vcard_folded),
 }
 
 
