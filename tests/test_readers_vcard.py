@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 import runpy
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -329,6 +330,24 @@ def test_line_ends_split_across_chunks_give_the_same_lines() -> None:
         for cut2 in range(cut, len(data) + 1):
             chunks = [data[:cut], data[cut:cut2], data[cut2:]]
             assert [(l.number, l.content, l.ending) for l in physical_lines(chunks)] == whole
+
+
+def _lines_by_regex(data: bytes) -> list[tuple[int, bytes, bytes]]:
+    """The lines of `data` as the format defines them, by one regex split (CR CR LF, CR LF, LF, lone CR)."""
+    parts = re.split(rb"(\r*\n|\r)", data)
+    lines = [(n + 1, parts[i], parts[i + 1]) for n, i in enumerate(range(0, len(parts) - 1, 2))]
+    return lines + ([(len(lines) + 1, parts[-1], b"")] if parts[-1] else [])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"BEGIN:VCARD", b" x", b"\n", b"\r\n", b"\r", b"\r\r\n"]), max_size=40),
+       st.lists(st.integers(min_value=0, max_value=200), max_size=4))
+def test_lines_are_the_same_however_the_file_is_cut(pieces: list[bytes], cuts: list[int]) -> None:
+    # chunks whose lines all end alike are split at once; others line by line; a cut may fall anywhere
+    data = b"".join(pieces)
+    bounds = [0, *sorted(min(c, len(data)) for c in cuts), len(data)]
+    chunks = [data[a:b] for a, b in itertools.pairwise(bounds)]
+    assert [(l.number, l.content, l.ending) for l in physical_lines(chunks)] == _lines_by_regex(data)
 
 
 def test_quoted_printable_keeps_malformed_escapes() -> None:
