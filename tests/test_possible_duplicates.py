@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from importer.cli.main import main
 from importer.plan import likely
@@ -152,3 +154,19 @@ def test_the_search_compares_within_blocks_only(tmp_path: Path, monkeypatch: pyt
                                            for i in range(3000)])
     preview(path)
     assert 0 < len(compared) < 3000 * 10  # all pairs would be 4.5 million
+
+
+_NAMES = ["Bob Example", "Robert Example", "Rob Example", "Kate Sample", "Katherine Sample", "Jon Example",
+          "John Example", "J. Example", "John Q. Example", "John Quincy Example", "Ann Smyth", "Ann Smith",
+          "Micheal Example", "Michael Example", "bob example"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_NAMES), min_size=2, max_size=25))
+def test_a_block_asks_once_per_two_names_and_finds_every_pair_asking_per_two_records_would(written: list[str]) -> None:
+    names = [split_name({"full_name": w}) for w in written]
+    group = [("key", "Acme", n, tuple(name), "", n) for n, name in enumerate(names)]
+    every = [(i, j) for i in range(len(group)) for j in range(i + 1, len(group))
+             if name_likeness(names[i], names[j]) is not None]
+    assert likely._likely_positions(group) == every
+    assert all((name_likeness(a, b) is None) == (name_likeness(b, a) is None) for a in names for b in names)

@@ -83,15 +83,23 @@ def _nicknames() -> Any:
 
 @lru_cache(maxsize=65536)
 def _one_name(a: str, b: str) -> bool:
+    """Returns whether two first names are one (a nickname of the other, or both of one name); either order."""
     namer = _nicknames()
     return (b in namer.nicknames_of(a) or a in namer.nicknames_of(b)
-            or bool(namer.canonicals_of(a) & (namer.canonicals_of(b) | {b})))
+            or bool(namer.canonicals_of(a) & (namer.canonicals_of(b) | {b}))
+            or bool(namer.canonicals_of(b) & (namer.canonicals_of(a) | {a})))
 
 
+@lru_cache(maxsize=65536)
 def _similar(a: str, b: str) -> float:
     from rapidfuzz import fuzz
 
     return float(fuzz.ratio(a, b))
+
+
+def _first_words(a: Name, b: Name) -> tuple[str, str]:
+    """Returns the first word of each name as written (only for the why: most pairs are not likely)."""
+    return a.written.split()[0], b.written.split()[0]
 
 
 def name_likeness(a: Name, b: Name) -> tuple[int, str] | None:
@@ -101,7 +109,6 @@ def name_likeness(a: Name, b: Name) -> tuple[int, str] | None:
     (90, 'Bob and Robert are one name')
     >>> name_likeness(split_name({"full_name": "Ann Example"}), split_name({"full_name": "Ben Example"}))
     """
-    first_a, first_b = a.written.split()[0], b.written.split()[0]
     if a.last == b.last:
         if a.first == b.first:
             if a.middle == b.middle:
@@ -114,13 +121,16 @@ def name_likeness(a: Name, b: Name) -> tuple[int, str] | None:
             return None
         if len(a.first) == 1 or len(b.first) == 1:
             if a.first[0] == b.first[0]:
+                first_a, first_b = _first_words(a, b)
                 return 80, f"{first_a} may be the initial of {first_b}" if len(a.first) == 1 else \
                     f"{first_b} may be the initial of {first_a}"
             return None
         if _one_name(a.first, b.first):
+            first_a, first_b = _first_words(a, b)
             return 90, f"{first_a} and {first_b} are one name"
         score = _similar(a.first, b.first)
         if score >= MIN_TYPO:
+            first_a, first_b = _first_words(a, b)
             return int(score), f"{first_a} and {first_b} differ by a letter or two"
         return None
     if a.first == b.first and a.middle == b.middle and min(len(a.last), len(b.last)) >= 3:
@@ -256,23 +266,42 @@ def _compare(entries: list[tuple[Any, ...]], kind: str,
     for group in (*by_last.values(), *by_first.values()):
         if len(group) < 2 or len(group) > MAX_NAMES:
             continue
-        for i, a in enumerate(group):
-            for b in group[i + 1:]:
-                la, lb = a[5], b[5]
-                if la == lb or (a[4] and b[4] and a[4] != b[4]):  # merged already, or two LinkedIn profiles
-                    continue
-                likeness = name_likeness(Name(*a[3]), Name(*b[3]))
-                if likeness is None:
-                    continue
-                key = (min(la, lb), max(la, lb))
-                first, second = (a, b) if la < lb else (b, a)
-                score, why = likeness
-                kept = found.get(key)
-                if kept is None and len(found) >= MAX_PAIRS:
-                    more += 1
-                    continue
-                if kept is None or kept[0] < score:
-                    shared = kept[2] if kept else set()
-                    found[key] = (score, why, shared, first[2], second[2])
-                found[key][2].add(f"same {kind} {a[1]}")
+        for i, j in _likely_positions(group):
+            a, b = group[i], group[j]
+            la, lb = a[5], b[5]
+            if la == lb or (a[4] and b[4] and a[4] != b[4]):  # merged already, or two LinkedIn profiles
+                continue
+            likeness = name_likeness(Name(*a[3]), Name(*b[3]))
+            if likeness is None:
+                continue
+            key = (min(la, lb), max(la, lb))
+            first, second = (a, b) if la < lb else (b, a)
+            score, why = likeness
+            kept = found.get(key)
+            if kept is None and len(found) >= MAX_PAIRS:
+                more += 1
+                continue
+            if kept is None or kept[0] < score:
+                shared = kept[2] if kept else set()
+                found[key] = (score, why, shared, first[2], second[2])
+            found[key][2].add(f"same {kind} {a[1]}")
     return more
+
+
+def _likely_positions(group: list[tuple[Any, ...]]) -> list[tuple[int, int]]:
+    """Returns the pairs (i < j, in the order of a loop over i then j) of the group's entries whose names
+    may be one person's: `name_likeness` is asked once per two distinct names (folded
+    first, middle and last: its answer, but for the why's spelling, depends on nothing else), not once per
+    two entries, since a block holds many people of one name."""
+    names: dict[tuple[Any, ...], list[int]] = {}
+    for position, entry in enumerate(group):
+        names.setdefault(entry[3][:3], []).append(position)
+    distinct = [(name, Name(name[0], name[1], name[2], "-")) for name in names]  # (their why, spelt from "-", is dropped)
+    partners: dict[tuple[Any, ...], list[int]] = {name: [] for name in names}
+    for x, (name_x, parts_x) in enumerate(distinct):
+        for name_y, parts_y in distinct[x if len(names[name_x]) > 1 else x + 1:]:
+            if name_likeness(parts_x, parts_y) is not None:  # (whether a pair is likely does not hang on its order)
+                partners[name_x] += names[name_y]
+                if name_y != name_x:
+                    partners[name_y] += names[name_x]
+    return [(i, j) for i, entry in enumerate(group) for j in sorted(partners[entry[3][:3]]) if j > i]
