@@ -107,3 +107,23 @@ def test_unknown_builtin_name_suggests() -> None:
 
     with pytest.raises(UsageError, match="did you mean 'linkedin'"):
         get_mapping("linkdin")
+
+
+def test_a_folder_named_like_a_builtin_mapping_does_not_stand_for_it(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # exports kept beside folders called vcard/ and google/: the vCard reader and --mapping google still
+    # mean the built-in mappings; a mapping file of that name is still reachable as ./google
+    from tests.helpers import run_cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "vcard").mkdir()
+    (tmp_path / "google").mkdir()
+    (tmp_path / "people.vcf").write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Example\r\nEND:VCARD\r\n")
+    (tmp_path / "people.csv").write_text("First Name,Last Name,E-mail 1 - Value\nBo,Example,bo@example.com\n")
+    assert get_mapping("vcard").name == "vcard"
+    code, out, err = run_cli("preview", "people.vcf")
+    assert (code, err) == (0, "") and "contacts 1" in out
+    code, out, err = run_cli("preview", "people.csv", "--mapping", "google")
+    assert (code, err) == (0, "") and "contacts 1" in out
+    with pytest.raises(MappingError):
+        get_mapping("./google")  # the folder, named as a path, is read (and is no mapping file)

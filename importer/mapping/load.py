@@ -168,12 +168,18 @@ def builtin_variants() -> tuple[Mapping, ...]:
 
 
 def get_mapping(name_or_path: str) -> Mapping:
-    """Returns a built-in mapping by name (``google``, ``outlook-de``) or a mapping file by path (``my.yaml``)."""
-    if name_or_path.endswith((".yaml", ".yml")) or os.sep in name_or_path or os.path.exists(name_or_path):
-        return load_mapping_file(name_or_path)
+    """Returns a built-in mapping by name (``google``, ``outlook-de``) or a mapping file by path (``my.yaml``).
+
+    A built-in name wins over a file or folder of that name in the working folder (a folder named ``vcard``
+    beside the exports must not stand for the vCard mapping); ``./google`` names the file.
+    """
     names = builtin_names()
+    if name_or_path.endswith((".yaml", ".yml")) or os.sep in name_or_path or "/" in name_or_path:
+        return load_mapping_file(name_or_path)
     if name_or_path in names:
         return builtin_mapping(name_or_path)
+    if os.path.exists(name_or_path):
+        return load_mapping_file(name_or_path)
     hint = suggest(name_or_path, names)
     raise UsageError(f"no built-in mapping named {name_or_path!r}"
                      + (f" (did you mean {hint!r}?)" if hint else "")
