@@ -392,3 +392,12 @@ def test_a_good_card_survives_any_garbage_card_next_to_it(garbage: bytes, garbag
     good = [item for item in items if isinstance(item, Record) and item.raw == alone.raw]
     assert len(good) == 1
     assert dict(good[0].values) == dict(alone.values)  # type: ignore[union-attr]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"=", b"=3D", b"=c3=A9", b"A", b"f", b"0", b"_", b" ", b"\t", b"\r", b"\n", b"\xe9",
+                                 b"=\r\n", b"= "]), max_size=30))
+def test_quoted_printable_decodes_as_escapes_one_by_one(pieces: list[bytes]) -> None:
+    # the C decoder is used when every "=" is an escape; it must then agree with reading escape by escape
+    data = b"".join(pieces)
+    assert decode_quoted_printable(data) == re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), data)

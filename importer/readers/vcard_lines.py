@@ -10,6 +10,7 @@ only, so one card's folding can never swallow the next card.
 
 from __future__ import annotations
 
+import binascii
 import codecs
 import re
 from collections.abc import Iterable, Iterator
@@ -259,6 +260,14 @@ def unfold(lines: Iterable[PhysicalLine]) -> tuple[list[LogicalLine], list[Physi
     quoted_printable = False
     for line in lines:
         text = line.content
+        if text[:1] in _INDENT and text[1:2] in _CONTINUES and current is not None and not quoted_printable:
+            # the usual continuation, tested first (a folded photo is thousands of them): an indented line, not
+            # blank, not a comment, in a property that is not quoted-printable, as the last branch below takes it
+            if not isinstance(current, bytearray):
+                current = bytearray(current)
+            current += text[1:]
+            previous_length = len(text)
+            continue
         if current is not None and quoted_printable and (soft := _soft_break_at(current)) >= 0 \
                 and text.strip() and not _PLAIN_PROPERTY.match(text):
             if not isinstance(current, bytearray):
@@ -316,10 +325,14 @@ def decode_quoted_printable(data: bytes) -> bytes:
     >>> decode_quoted_printable(b"=D0=98=D0=B2an=")
     b'\\xd0\\x98\\xd0\\xb2an='
     """
+    if _QP_MALFORMED.search(data) is None:  # every "=" begins an escape: the C decoder reads it alike
+        return binascii.a2b_qp(data)
     return _QP_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
 
 
 _QP_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
+# an "=" that is no escape: binascii would read "=" before a line end or at the end as a soft break
+_QP_MALFORMED = re.compile(rb"=(?![0-9A-Fa-f]{2})")
 
 
 _ENCODINGS = frozenset({"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"})
