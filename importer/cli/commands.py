@@ -35,9 +35,12 @@ def _read_options(args: argparse.Namespace) -> Any:
         from importer.readers.encoding import codec_name
 
         codec_name(args.encoding)  # an unknown or non-text codec is a usage error before any file is read
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        raise UsageError("--workers must be 1 or more")
     return ReadOptions(fmt=args.fmt, mapping=args.mapping, region=region, sheet=args.sheet,
                        encoding=args.encoding, delimiter=_delimiter(args.delimiter),
-                       skip_nameless=getattr(args, "skip_nameless", False))
+                       skip_nameless=getattr(args, "skip_nameless", False), workers=workers)
 
 
 def _delimiter(value: str | None) -> str | None:

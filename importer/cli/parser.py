@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="sheet of an .xlsx workbook (default: the one whose header looks most like contacts)")
         p.add_argument("--encoding", metavar="CODEC", help="text encoding (default: detected)")
         p.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected)")
+        p.add_argument("--workers", type=int, metavar="N",
+                       help="processes that read a large file's records (default: 2 when the machine has two "
+                            "cores and the file enough records to pay; 1: this process only)")
 
     def naming(parser: argparse.ArgumentParser) -> None:
         parser.add_argument_group("records without a name").add_argument(

@@ -39,6 +39,9 @@ class Mapped:
     named_after: str | None = None
     """"email" or "phone" when the record had no name and the contact is named after that (see
     `importer.normalize.nameless`); `skip_nameless` turns it back into a skip."""
+    extra: Any = field(default=None, compare=False, repr=False)
+    """What a worker process computed from the contact for the plan (`importer.plan.workers.Prepared`: its
+    JSON text and dedupe keys); None when it was mapped in this process."""
 
 
 @dataclass

@@ -6,7 +6,7 @@ This is the code that both `preview` and `import` run; the import only adds what
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from typing import Union
@@ -27,6 +27,7 @@ from importer.mapping.load import get_mapping
 from importer.mapping.model import Mapping
 from importer.mapping.validate import suggest
 from importer.model import Notice, Record
+from importer.plan.workers import map_in_workers, worker_count
 from importer.readers.csvfile import TableInfo, inspect_csv, read_csv
 from importer.readers.source import InputFile, open_input
 from importer.readers.vcard import CardFailure, read_vcard
@@ -52,6 +53,8 @@ class ReadOptions:
     encoding: str | None = None
     delimiter: str | None = None
     skip_nameless: bool = False
+    workers: int | None = None  # processes that map the records; None: two when there are two cores
+    workers_from: int | None = None  # records a file needs for more than one; None: `WORKERS_FROM`
 
 
 @dataclass
@@ -131,17 +134,36 @@ def open_files(inputs: Sequence[Input], options: ReadOptions = ReadOptions()) ->
 
 
 def map_records(opened: OpenedFile, *, region: str | None = None) -> Iterator[Mapped]:
-    """Yields what each record of the file maps to, in file order (`region` defaults to the file's own)."""
-    if opened.options.skip_nameless:
-        yield from map(skip_nameless, _map_records(opened, region=region))
-    else:
-        yield from _map_records(opened, region=region)
+    """Yields what each record of the file maps to, in file order (`region` defaults to the file's own).
 
-
-def _map_records(opened: OpenedFile, *, region: str | None) -> Iterator[Mapped]:
+    A file of `ReadOptions.workers_from` records (`WORKERS_FROM`) or more is mapped by worker processes (`importer.plan.workers`)
+    when `ReadOptions.workers` allows more than one: the same results, in the same order.
+    """
     region = region or opened.options.region
+    workers = worker_count(opened.options.workers)
+    if workers > 1:
+        yield from map_in_workers(opened, region, workers)
+        return
+    mapper = record_mapper(opened, region)
+    for item in read_items(opened):
+        yield item if isinstance(item, Mapped) else mapper(item)
+
+
+def read_items(opened: OpenedFile) -> Iterator[Record | Mapped]:
+    """Yields each record of the file to be mapped, in file order, or what it already maps to (a card that
+    cannot be read is one skipped, unusable record); a failure report's records as they were before it."""
     if opened.compiled is None:
-        yield from _map_vcard(opened, region=region)
+        for item in read_vcard(opened.input.name, opened.input.open):
+            if isinstance(item, CardFailure):
+                record = Record(item.file, item.line, {}, item.raw)
+                notice = Notice(item.file, item.line, None, "unreadable-card",
+                                f"card cannot be read: {item.reason}; it is left out")
+                yield Mapped(record, None, (notice,), skip="unreadable-card")
+            elif any(k.startswith(REPORT_PROPERTIES) for k in item.values):  # a card of a failure report
+                yield replace(item, values={k: v for k, v in item.values.items()
+                                            if k.split(" ")[0] not in REPORT_PROPERTIES})
+            else:
+                yield item
         return
     records: Iterator[Record]
     if opened.input.kind == "xlsx":
@@ -150,12 +172,35 @@ def _map_records(opened: OpenedFile, *, region: str | None) -> Iterator[Mapped]:
         records = read_xlsx(opened.input, opened.info)  # type: ignore[arg-type]
     else:
         records = read_csv(opened.input, opened.info)  # type: ignore[arg-type]
-    # apply_mapping for the first records, then the mapping's generated function (identical results)
-    mapper = StagedMapper(opened.compiled)
-    for record in records:
-        if opened.report:  # a failure report: cells back as they were, the report's columns dropped
-            record = restore_record(record)
-        yield mapper.map(record, region)
+    if opened.report:  # a failure report: cells back as they were, the report's columns dropped
+        yield from map(restore_record, records)
+    else:
+        yield from records
+
+
+def record_mapper(opened: OpenedFile, region: str | None) -> Callable[[Record], Mapped]:
+    """Returns the function that maps one record of the file (`read_items`) under its mapping, with
+    `skip_nameless` applied when the options ask for it."""
+    if opened.compiled is not None:
+        # apply_mapping for the first records, then the mapping's generated function (identical results)
+        staged = StagedMapper(opened.compiled)
+
+        def one(record: Record) -> Mapped:
+            return staged.map(record, region)
+    else:
+        # cards differ in their properties, so the mapping is compiled once per distinct set of columns
+        cache: dict[frozenset[str], StagedMapper] = {}
+        mapping = opened.detection.mapping
+
+        def one(record: Record) -> Mapped:
+            key = frozenset(record.values)
+            mapper = cache.get(key)
+            if mapper is None:
+                mapper = cache[key] = StagedMapper(compile_mapping(mapping, list(record.values)))
+            return mapper.map(record, region)
+    if opened.options.skip_nameless:
+        return lambda record: skip_nameless(one(record))
+    return one
 
 
 def _open_vcard(source: InputFile, options: ReadOptions) -> OpenedFile:
@@ -167,30 +212,6 @@ def _open_vcard(source: InputFile, options: ReadOptions) -> OpenedFile:
     detection = Detection("vcard", mapping, reason if not options.mapping else
                           f"vCard file read with the mapping given with --mapping ({mapping.path})")
     return OpenedFile(source, detection, None, None, options=options)
-
-
-def _map_vcard(opened: OpenedFile, *, region: str | None) -> Iterator[Mapped]:
-    """Yields what each card maps to; a card that cannot be read is one skipped, unusable record.
-
-    Cards differ in their properties, so the mapping is compiled once per distinct set of columns.
-    """
-    cache: dict[frozenset[str], StagedMapper] = {}
-    mapping = opened.detection.mapping
-    for item in read_vcard(opened.input.name, opened.input.open):
-        if isinstance(item, CardFailure):
-            record = Record(item.file, item.line, {}, item.raw)
-            notice = Notice(item.file, item.line, None, "unreadable-card",
-                            f"card cannot be read: {item.reason}; it is left out")
-            yield Mapped(record, None, (notice,), skip="unreadable-card")
-            continue
-        if any(k.startswith(REPORT_PROPERTIES) for k in item.values):  # a card of a failure report
-            item = replace(item, values={k: v for k, v in item.values.items()
-                                         if k.split(" ")[0] not in REPORT_PROPERTIES})
-        key = frozenset(item.values)
-        mapper = cache.get(key)
-        if mapper is None:
-            mapper = cache[key] = StagedMapper(compile_mapping(mapping, list(item.values)))
-        yield mapper.map(item, region)
 
 
 def _report_mapping(source: InputFile, info: TableInfo) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from importer.mapping.apply import Mapped
 from importer.model import Notice, Record, record_from, record_state
@@ -33,12 +33,11 @@ from importer.plan.merge import (
 )
 from importer.plan.spill import IntLog, Pickles, Spill, SpilledList, encode_contact
 from importer.plan.summary import MAX_NOTICES, Summary, tally
+from importer.plan.workers import EMPTY, Prepared
 from importer.readers.source import counting
 
 if TYPE_CHECKING:
     import pandas
-
-_EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
 @dataclass(frozen=True)
@@ -168,20 +167,22 @@ def make_plan(opened: Sequence[OpenedFile], *, merge: bool = True, strict: bool 
                 if m.contact is None:
                     unused.append(Unused(m.record, _unused_message(m), m.expected_skip))
                     continue
+                pre: Prepared | None = m.extra  # what a worker process computed, or None
                 if merge:
-                    weak = weak_keys(m.contact) if not strict else []
-                    strong = strong_keys(m.contact)
+                    weak = [] if strict else pre.weak if pre else weak_keys(m.contact)
+                    strong = list(pre.strong) if pre else strong_keys(m.contact)
                     if decisions is not None:
                         chosen, stale = decisions.keys_of(m.record.file, m.record.line,
                                                           str(m.contact.get("full_name") or ""))
                         strong += chosen
                         for notice in stale:
                             plan.summary.add_notice(notice)
-                    blocks.add(index.add(strong, weak, identity_of(m.contact) if weak else None), m.contact)
+                    identity = (pre.identity if pre else identity_of(m.contact)) if weak else None
+                    blocks.add(index.add(strong, weak, identity), m.contact)
                 else:
                     index.add([])
-                spill.append(m)
-                keys = tuple(k for k, v in m.contact.items() if v not in _EMPTY)
+                spill.append(m, pre.text if pre else None)
+                keys = pre.filled if pre else tuple(k for k, v in m.contact.items() if v not in EMPTY)
                 fills.append(filled.setdefault(keys, len(filled)))
             done += item.input.size or 0
             if on_read is not None:
@@ -293,7 +294,7 @@ def _note_merges(plan: Plan, filled: dict[tuple[str, ...], int]) -> array[int] |
         for notice in merge_conflicts(group):
             summary.add_notice(notice)
         contact = merge_group(list(zip(group, members))).contact
-        keys = tuple(k for k, v in contact.items() if v not in _EMPTY)
+        keys = tuple(k for k, v in contact.items() if v not in EMPTY)
         last = groups.find(members[-1])
         assert last is not None
         merged_fills[last] = filled.setdefault(keys, len(filled))

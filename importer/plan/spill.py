@@ -129,8 +129,9 @@ class Spill(Pickles):
         self._text_end = 0
         self._text_next = -1  # the position the contacts file is at after a read (in order: no seek)
 
-    def append(self, m: Mapped) -> None:
-        """Writes the record, contact and labels of `m` at the end of the spill."""
+    def append(self, m: Mapped, text: str | None = None) -> None:
+        """Writes the record, contact and labels of `m` at the end of the spill (`text`: the contact's JSON
+        text when it is already encoded)."""
         file, line, values, raw, notices, row = record_state(m.record)
         columns = tuple(values)
         number = self._numbers.get(columns)
@@ -140,7 +141,7 @@ class Spill(Pickles):
         cells = values if number is None else (number, tuple(values.values()))
         self.add((file, line, cells, raw, notices, m.labels, row))
         # one JSON line (JSON escapes newlines); surrogatepass: a lone surrogate read from a file survives
-        data = encode_contact(m.contact).encode("utf-8", "surrogatepass") + b"\n"
+        data = (encode_contact(m.contact) if text is None else text).encode("utf-8", "surrogatepass") + b"\n"
         if self._text_next >= 0:
             self._texts.seek(self._text_end)
             self._text_next = -1

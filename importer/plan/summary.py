@@ -179,7 +179,8 @@ def tally(summary: Summary, opened: OpenedFile, *, sample: int = 10) -> Iterator
         else:
             fs.contacts += 1
             summary.contacts += 1
-            summary.fields.update(k for k, v in m.contact.items() if v not in (None, "", [], {}))
+            summary.fields.update(m.extra.filled if m.extra is not None else  # a worker's `Prepared`
+                                  (k for k, v in m.contact.items() if v not in (None, "", [], {})))
             summary.labels.update(m.labels)
             if m.named_after:
                 summary.named_after[m.named_after] += 1

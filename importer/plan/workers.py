@@ -1,0 +1,209 @@
+"""Maps the records of a large file in worker processes: the results of one process, in the same order.
+
+The parent reads the file (the readers stay the only code that opens input files, and CSV's quoted newlines
+and line numbers stay theirs) and sends its records, `CHUNK` at a time, to the workers; a worker maps each
+record as `importer.plan.inputs.map_records` would, encodes the contact's JSON text and computes its dedupe
+keys (`prepare`: what the plan would compute next), and the parent takes the chunks back in the order it sent
+them, with `IN_FLIGHT` chunks per worker at most on their way (memory stays flat whatever the file's size).
+A file of fewer than `ReadOptions.workers_from` records is mapped in this process: no pool is started.
+
+Workers are forked, so they inherit the file's compiled mapping without pickling it; where fork does not
+exist, one process maps everything. A worker ignores Ctrl-C: the parent's KeyboardInterrupt stops the pool
+and goes on as it would in one process. When mapping a record raises in a worker, the worker sends back the
+records before it and names it; the parent maps that one record itself, so the exception (or the result) is
+exactly the one-process one. A reader's error is raised after the records read before it have been yielded.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator
+from itertools import islice
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from importer.errors import ImporterError
+from importer.mapping.apply import Mapped
+from importer.model import Notice, Record, record_from, record_state
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
+
+    from importer.normalize.keys import Identity
+    from importer.plan.inputs import OpenedFile
+
+WORKERS_FROM = 5_000
+"""Records a file needs before workers map it (measured on this machine, see the notes of issue 15)."""
+
+EMPTY: tuple[Any, ...] = (None, "", [], {})  # a field holding no value
+
+CHUNK = 1_000
+"""Records sent to a worker at a time."""
+
+IN_FLIGHT = 2
+"""Chunks per worker sent and not yet taken back."""
+
+
+class Prepared(NamedTuple):
+    """What the plan computes from a contact, computed where the contact was mapped (`prepare`)."""
+
+    text: str  # the JSON text it is spilled and sent as
+    strong: list[tuple[str, str]]
+    weak: list[tuple[str, str]]
+    identity: Identity | None  # when it has weak keys
+    filled: tuple[str, ...]  # the fields holding a value, in order
+
+
+def prepare(contact: dict[str, Any]) -> Prepared:
+    """Returns the JSON text, dedupe keys and filled fields of `contact`."""
+    from importer.normalize.keys import identity_of
+    from importer.plan.merge import strong_keys, weak_keys
+    from importer.plan.spill import encode_contact
+
+    weak = weak_keys(contact)
+    return Prepared(encode_contact(contact), strong_keys(contact), weak, identity_of(contact) if weak else None,
+                    tuple(k for k, v in contact.items() if v not in EMPTY))
+
+
+def worker_count(asked: int | None) -> int:
+    """Returns how many processes map the records: `asked`, or two when None and two cores are ours; one
+    where processes cannot be forked."""
+    if not hasattr(os, "fork"):
+        return 1
+    if asked is not None:
+        return max(asked, 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return 2 if cores >= 2 else 1
+
+
+def map_in_workers(opened: OpenedFile, region: str | None, workers: int) -> Iterator[Mapped]:
+    """Yields what each record of `opened` maps to, in file order, mapped by `workers` processes when the
+    file holds `opened.options.workers_from` (`WORKERS_FROM`) records or more, else in this process."""
+    from importer.plan.inputs import read_items, record_mapper
+
+    least = WORKERS_FROM if opened.options.workers_from is None else opened.options.workers_from
+    items = read_items(opened)
+    head = list(islice(items, max(least, 1)))
+    local: Callable[[Record], Mapped] | None = None
+    if len(head) < least:  # a small file: no pool
+        local = record_mapper(opened, region)
+        for item in head:
+            yield item if isinstance(item, Mapped) else local(item)
+        return
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = start_pool(workers, opened, region)
+    pending: deque[tuple[list[Record | Mapped], Future[list[Any]]]] = deque()
+    failure: BaseException | None = None
+    try:
+        chunks = _chunks(head, items)
+        while True:
+            while failure is None and len(pending) < workers * IN_FLIGHT:
+                try:
+                    chunk = next(chunks, None)
+                except Exception as exc:  # the reader's: raised after the records before it
+                    failure, chunk = exc, None
+                if chunk is None:
+                    break
+                states = [record_state(i) for i in chunk if not isinstance(i, Mapped)]
+                pending.append((chunk, pool.submit(_map_chunk, states)))
+            if not pending:
+                break
+            chunk, future = pending.popleft()
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                raise ImporterError(f"{opened.name}: a worker process mapping its records stopped (out of "
+                                    "memory?); run again with --workers 1") from None
+            done = iter(results)
+            for item in chunk:
+                if isinstance(item, Mapped):
+                    yield item
+                    continue
+                result = next(done, None)
+                if result is None:  # mapping it raised in the worker: this process maps it, raising the same
+                    local = local or record_mapper(opened, region)
+                    m = local(item)
+                    yield m if m.contact is None else _with(m, prepare(m.contact))
+                    done = iter(())  # the worker stopped at that record: the rest of the chunk is mapped here
+                    continue
+                yield _mapped(item, result)
+        if failure is not None:
+            raise failure
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def start_pool(workers: int, opened: OpenedFile, region: str | None) -> Executor:
+    """Returns a pool of `workers` forked processes ready to map the records of `opened` (`_map_chunk`).
+
+    The pool's modules (multiprocessing, ~30 ms) are imported here: a small file never loads them.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_start,
+                               initargs=(opened, region))
+
+
+def _chunks(head: list[Record | Mapped], items: Iterator[Record | Mapped]) -> Iterator[list[Record | Mapped]]:
+    for start in range(0, len(head), CHUNK):
+        yield head[start:start + CHUNK]
+    head.clear()
+    chunk: list[Record | Mapped] = []
+    try:
+        for item in items:
+            chunk.append(item)
+            if len(chunk) >= CHUNK:
+                yield chunk
+                chunk = []
+    except Exception:  # the reader's error: the records read before it first
+        if chunk:
+            yield chunk
+        raise
+    if chunk:
+        yield chunk
+
+
+_mapper: Callable[[Record], Mapped] | None = None
+
+
+def _start(opened: OpenedFile, region: str | None) -> None:
+    """Makes this worker process ready: Ctrl-C is the parent's to handle, the file's mapper built once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.freeze()  # the objects inherited from the parent: never collected here (nor copied by touching them)
+    from importer.plan.inputs import record_mapper
+
+    global _mapper
+    _mapper = record_mapper(opened, region)
+
+
+def _map_chunk(states: list[tuple[Any, ...]]) -> list[Any]:
+    """Returns what each record maps to as plain tuples (`_mapped` reads them); stops at a record whose
+    mapping raises, leaving it and the rest to the parent."""
+    assert _mapper is not None
+    out: list[Any] = []
+    for state in states:
+        try:
+            m = _mapper(record_from(state))
+        except Exception:
+            break
+        notices = tuple((n.file, n.line, n.column, n.kind, n.message) for n in m.notices)
+        out.append((m.contact, notices, m.labels, m.used, m.skip, m.expected_skip, m.filled, m.named_after,
+                    tuple(prepare(m.contact)) if m.contact is not None else None))
+    return out
+
+
+def _mapped(record: Record, result: tuple[Any, ...]) -> Mapped:
+    contact, notices, labels, used, skip, expected, filled, named_after, prepared = result
+    notices = tuple(Notice(*n) for n in notices) if notices else ()
+    return Mapped(record, contact, notices, labels, used, skip, expected, filled, named_after,
+                  Prepared._make(prepared) if prepared is not None else None)
+
+
+def _with(m: Mapped, prepared: Prepared) -> Mapped:
+    from dataclasses import replace
+
+    return replace(m, extra=prepared)
