@@ -184,6 +184,18 @@ class Search:
     more: int = 0  # pairs found beyond MAX_PAIRS, not kept
 
 
+def block_entries(contact: Mapping[str, Any]) -> tuple[tuple[Any, ...], ...]:
+    """Returns the blocks `BlockIndex.add` writes a contact down under, as (block, value, name, LinkedIn
+    handle); none when its name is too short."""
+    name = split_name(contact)
+    if name is None:
+        return ()
+    handle = linkedin_key(contact.get("linkedin"))
+    named = tuple(name)
+    return tuple(((kind, fold_company(value) if kind == "company" else value), value, named, handle)
+                 for kind, value in blocks_of(contact))
+
+
 class BlockIndex:
     """Every record's blocks and name, spilled to disk by bucket while the inputs are read."""
 
@@ -192,16 +204,13 @@ class BlockIndex:
         self._buffers: list[list[tuple[Any, ...]]] = [[] for _ in range(BUCKETS)]
         self._chunks: list[list[int]] = [[] for _ in range(BUCKETS)]
 
-    def add(self, position: int, contact: Mapping[str, Any]) -> None:
-        """Writes down the record at `position` under each of its blocks (nothing when its name is too short)."""
-        name = split_name(contact)
-        if name is None:
-            return
-        handle = linkedin_key(contact.get("linkedin"))
-        for kind, value in blocks_of(contact):
-            key = (kind, fold_company(value) if kind == "company" else value)
+    def add(self, position: int, contact: Mapping[str, Any],
+            entries: tuple[tuple[Any, ...], ...] | None = None) -> None:
+        """Writes down the record at `position` under each of its blocks (nothing when its name is too short):
+        `entries` are its `block_entries` when they have been computed already (by a worker process)."""
+        for key, value, name, handle in block_entries(contact) if entries is None else entries:
             bucket = hash(key) % BUCKETS
-            self._buffers[bucket].append((key, value, position, tuple(name), handle))
+            self._buffers[bucket].append((key, value, position, name, handle))
             if len(self._buffers[bucket]) >= _FLUSH:
                 self._flush(bucket)
 

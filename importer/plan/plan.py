@@ -178,7 +178,7 @@ def make_plan(opened: Sequence[OpenedFile], *, merge: bool = True, strict: bool 
                         for notice in stale:
                             plan.summary.add_notice(notice)
                     identity = (pre.identity if pre else identity_of(m.contact)) if weak else None
-                    blocks.add(index.add(strong, weak, identity), m.contact)
+                    blocks.add(index.add(strong, weak, identity), m.contact, pre.blocks if pre else None)
                 else:
                     index.add([])
                 spill.append(m, pre.text if pre else None)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import signal
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -39,6 +40,11 @@ WORKERS_FROM = 5_000
 
 EMPTY: tuple[Any, ...] = (None, "", [], {})  # a field holding no value
 
+FREE_CORES = 1.5
+"""Idle cores (by the load average) without which two workers are not started unasked: the parent and the
+workers need about 1.2 cores' worth more than one process (see the notes of issue 15), so on a machine whose
+other core is busy they lose (measured: 30-40% slower with one core busy)."""
+
 CHUNK = 1_000
 """Records sent to a worker at a time."""
 
@@ -54,28 +60,31 @@ class Prepared(NamedTuple):
     weak: list[tuple[str, str]]
     identity: Identity | None  # when it has weak keys
     filled: tuple[str, ...]  # the fields holding a value, in order
+    blocks: tuple[tuple[Any, ...], ...]  # its possible-duplicate blocks (`importer.plan.likely.block_entries`)
 
 
 def prepare(contact: dict[str, Any]) -> Prepared:
-    """Returns the JSON text, dedupe keys and filled fields of `contact`."""
+    """Returns the JSON text, dedupe keys, filled fields and blocks of `contact`."""
     from importer.normalize.keys import identity_of
     from importer.plan.merge import strong_keys, weak_keys
+    from importer.plan.likely import block_entries
     from importer.plan.spill import encode_contact
 
     weak = weak_keys(contact)
     return Prepared(encode_contact(contact), strong_keys(contact), weak, identity_of(contact) if weak else None,
-                    tuple(k for k, v in contact.items() if v not in EMPTY))
+                    tuple(k for k, v in contact.items() if v not in EMPTY), block_entries(contact))
 
 
 def worker_count(asked: int | None) -> int:
-    """Returns how many processes map the records: `asked`, or two when None and two cores are ours; one
-    where processes cannot be forked."""
+    """Returns how many processes map the records: `asked`; when None, two if the machine has two cores
+    that are free (its load average leaves `FREE_CORES` idle), else one; one where processes cannot be forked."""
     if not hasattr(os, "fork"):
         return 1
     if asked is not None:
         return max(asked, 1)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return 2 if cores >= 2 else 1
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return 2 if cores >= 2 and cores - busy >= FREE_CORES else 1
 
 
 def map_in_workers(opened: OpenedFile, region: str | None, workers: int) -> Iterator[Mapped]:
@@ -95,7 +104,7 @@ def map_in_workers(opened: OpenedFile, region: str | None, workers: int) -> Iter
     from concurrent.futures.process import BrokenProcessPool
 
     pool = start_pool(workers, opened, region)
-    pending: deque[tuple[list[Record | Mapped], Future[list[Any]]]] = deque()
+    pending: deque[tuple[list[Record | Mapped], Future[bytes]]] = deque()
     failure: BaseException | None = None
     try:
         chunks = _chunks(head, items)
@@ -113,7 +122,7 @@ def map_in_workers(opened: OpenedFile, region: str | None, workers: int) -> Iter
                 break
             chunk, future = pending.popleft()
             try:
-                results = future.result()
+                results = _loads(future.result())
             except BrokenProcessPool:
                 raise ImporterError(f"{opened.name}: a worker process mapping its records stopped (out of "
                                     "memory?); run again with --workers 1") from None
@@ -180,20 +189,41 @@ def _start(opened: OpenedFile, region: str | None) -> None:
     _mapper = record_mapper(opened, region)
 
 
-def _map_chunk(states: list[tuple[Any, ...]]) -> list[Any]:
-    """Returns what each record maps to as plain tuples (`_mapped` reads them); stops at a record whose
-    mapping raises, leaving it and the rest to the parent."""
+def _map_chunk(states: list[tuple[Any, ...]]) -> bytes:
+    """Returns what each record maps to as plain tuples (`_mapped` reads them), pickled; stops at a record
+    whose mapping raises, leaving it and the rest to the parent.
+
+    The garbage collector waits for the end of the chunk: the chunk's results (some 100 objects a record)
+    stay alive until then, and collecting while they pile up cost a third of a worker's time (measured).
+    """
     assert _mapper is not None
     out: list[Any] = []
-    for state in states:
-        try:
-            m = _mapper(record_from(state))
-        except Exception:
-            break
-        notices = tuple((n.file, n.line, n.column, n.kind, n.message) for n in m.notices)
-        out.append((m.contact, notices, m.labels, m.used, m.skip, m.expected_skip, m.filled, m.named_after,
-                    tuple(prepare(m.contact)) if m.contact is not None else None))
-    return out
+    gc.disable()
+    try:
+        for state in states:
+            try:
+                m = _mapper(record_from(state))
+            except Exception:
+                break
+            notices = tuple((n.file, n.line, n.column, n.kind, n.message) for n in m.notices)
+            out.append((m.contact, notices, m.labels, m.used, m.skip, m.expected_skip, m.filled, m.named_after,
+                        tuple(prepare(m.contact)) if m.contact is not None else None))
+        return pickle.dumps(out, pickle.HIGHEST_PROTOCOL)
+    finally:
+        gc.enable()
+
+
+def _loads(data: bytes) -> list[Any]:
+    """Returns a chunk's results, unpickled with the garbage collector paused (they hold no cycle, and
+    collecting while a chunk's objects are made cost ~30 µs a record, measured)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        results: list[Any] = pickle.loads(data)
+        return results
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _mapped(record: Record, result: tuple[Any, ...]) -> Mapped:
