@@ -76,9 +76,9 @@ def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     start = workers.start_pool
 
-    def counted(count: int, opened: Any, region: str | None) -> Any:
+    def counted(count: int, make_mapper: Any) -> Any:
         started.append(count)
-        return start(count, opened, region)
+        return start(count, make_mapper)
 
     monkeypatch.setattr(workers, "start_pool", counted)
     return started

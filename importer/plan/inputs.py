@@ -142,7 +142,8 @@ def map_records(opened: OpenedFile, *, region: str | None = None) -> Iterator[Ma
     region = region or opened.options.region
     workers = worker_count(opened.options.workers)
     if workers > 1:
-        yield from map_in_workers(opened, region, workers)
+        yield from map_in_workers(opened.name, read_items(opened), lambda: record_mapper(opened, region),
+                                  workers=workers, least=opened.options.workers_from)
         return
     mapper = record_mapper(opened, region)
     for item in read_items(opened):

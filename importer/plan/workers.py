@@ -28,12 +28,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from importer.errors import ImporterError
 from importer.mapping.apply import Mapped
 from importer.model import Notice, Record, record_from, record_state
+from importer.normalize.keys import identity_of
+from importer.plan.likely import block_entries
+from importer.plan.merge import strong_keys, weak_keys
+from importer.plan.spill import encode_contact
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
 
     from importer.normalize.keys import Identity
-    from importer.plan.inputs import OpenedFile
 
 WORKERS_FROM = 5_000
 """Records a file needs before workers map it (measured on this machine, see the notes of issue 15)."""
@@ -65,11 +68,6 @@ class Prepared(NamedTuple):
 
 def prepare(contact: dict[str, Any]) -> Prepared:
     """Returns the JSON text, dedupe keys, filled fields and blocks of `contact`."""
-    from importer.normalize.keys import identity_of
-    from importer.plan.merge import strong_keys, weak_keys
-    from importer.plan.likely import block_entries
-    from importer.plan.spill import encode_contact
-
     weak = weak_keys(contact)
     return Prepared(encode_contact(contact), strong_keys(contact), weak, identity_of(contact) if weak else None,
                     tuple(k for k, v in contact.items() if v not in EMPTY), block_entries(contact))
@@ -87,23 +85,25 @@ def worker_count(asked: int | None) -> int:
     return 2 if cores >= 2 and cores - busy >= FREE_CORES else 1
 
 
-def map_in_workers(opened: OpenedFile, region: str | None, workers: int) -> Iterator[Mapped]:
-    """Yields what each record of `opened` maps to, in file order, mapped by `workers` processes when the
-    file holds `opened.options.workers_from` (`WORKERS_FROM`) records or more, else in this process."""
-    from importer.plan.inputs import read_items, record_mapper
+MakeMapper = Callable[[], Callable[[Record], Mapped]]
+"""Returns the function that maps one record of a file (`importer.plan.inputs.record_mapper`)."""
 
-    least = WORKERS_FROM if opened.options.workers_from is None else opened.options.workers_from
-    items = read_items(opened)
+
+def map_in_workers(name: str, items: Iterator[Record | Mapped], make_mapper: MakeMapper, *, workers: int,
+                   least: int | None = None) -> Iterator[Mapped]:
+    """Yields what each of `items` (the records of file `name`, or what they already map to) maps to, in
+    order, mapped by `workers` processes when there are `least` (`WORKERS_FROM`) or more, else here."""
+    least = WORKERS_FROM if least is None else least
     head = list(islice(items, max(least, 1)))
     local: Callable[[Record], Mapped] | None = None
     if len(head) < least:  # a small file: no pool
-        local = record_mapper(opened, region)
+        local = make_mapper()
         for item in head:
             yield item if isinstance(item, Mapped) else local(item)
         return
     from concurrent.futures.process import BrokenProcessPool
 
-    pool = start_pool(workers, opened, region)
+    pool = start_pool(workers, make_mapper)
     pending: deque[tuple[list[Record | Mapped], Future[bytes]]] = deque()
     failure: BaseException | None = None
     try:
@@ -117,15 +117,17 @@ def map_in_workers(opened: OpenedFile, region: str | None, workers: int) -> Iter
                 if chunk is None:
                     break
                 states = [record_state(i) for i in chunk if not isinstance(i, Mapped)]
-                pending.append((chunk, pool.submit(_map_chunk, states)))
+                try:
+                    pending.append((chunk, pool.submit(_map_chunk, states)))
+                except BrokenProcessPool:  # a worker died since the last chunk came back
+                    raise _stopped(name) from None
             if not pending:
                 break
             chunk, future = pending.popleft()
             try:
                 results = _loads(future.result())
             except BrokenProcessPool:
-                raise ImporterError(f"{opened.name}: a worker process mapping its records stopped (out of "
-                                    "memory?); run again with --workers 1") from None
+                raise _stopped(name) from None
             done = iter(results)
             for item in chunk:
                 if isinstance(item, Mapped):
@@ -133,7 +135,7 @@ def map_in_workers(opened: OpenedFile, region: str | None, workers: int) -> Iter
                     continue
                 result = next(done, None)
                 if result is None:  # mapping it raised in the worker: this process maps it, raising the same
-                    local = local or record_mapper(opened, region)
+                    local = local or make_mapper()
                     m = local(item)
                     yield m if m.contact is None else _with(m, prepare(m.contact))
                     done = iter(())  # the worker stopped at that record: the rest of the chunk is mapped here
@@ -145,8 +147,14 @@ def map_in_workers(opened: OpenedFile, region: str | None, workers: int) -> Iter
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def start_pool(workers: int, opened: OpenedFile, region: str | None) -> Executor:
-    """Returns a pool of `workers` forked processes ready to map the records of `opened` (`_map_chunk`).
+def _stopped(name: str) -> ImporterError:
+    return ImporterError(f"{name}: a worker process mapping its records stopped (out of memory?); "
+                         "run again with --workers 1")
+
+
+def start_pool(workers: int, make_mapper: MakeMapper) -> Executor:
+    """Returns a pool of `workers` forked processes, each ready to map records with what `make_mapper`
+    returns (`_map_chunk`).
 
     The pool's modules (multiprocessing, ~30 ms) are imported here: a small file never loads them.
     """
@@ -154,7 +162,7 @@ def start_pool(workers: int, opened: OpenedFile, region: str | None) -> Executor
     from concurrent.futures import ProcessPoolExecutor
 
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_start,
-                               initargs=(opened, region))
+                               initargs=(make_mapper,))
 
 
 def _chunks(head: list[Record | Mapped], items: Iterator[Record | Mapped]) -> Iterator[list[Record | Mapped]]:
@@ -179,14 +187,12 @@ def _chunks(head: list[Record | Mapped], items: Iterator[Record | Mapped]) -> It
 _mapper: Callable[[Record], Mapped] | None = None
 
 
-def _start(opened: OpenedFile, region: str | None) -> None:
+def _start(make_mapper: MakeMapper) -> None:
     """Makes this worker process ready: Ctrl-C is the parent's to handle, the file's mapper built once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.freeze()  # the objects inherited from the parent: never collected here (nor copied by touching them)
-    from importer.plan.inputs import record_mapper
-
     global _mapper
-    _mapper = record_mapper(opened, region)
+    _mapper = make_mapper()
 
 
 def _map_chunk(states: list[tuple[Any, ...]]) -> bytes:
