@@ -205,6 +205,10 @@ def startup_runs(repeat: int = 7) -> list[list[str]]:
             times.append(time.perf_counter() - start)
         return min(times)
 
+    # phonenumbers, installed by pip, has its bytecode compiled; so has dex-importer once installed, or once run
+    # from a checkout, unless PYTHONDONTWRITEBYTECODE (set on some machines) keeps Python from writing it
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "importer"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                   check=False)
     base = best([sys.executable, "-c", "import phonenumbers"])
     rows = []
     for name, args, target in (("--help", ["--help"], HELP_TARGET),

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from importer.dex.client import DexClient
 from importer.dex.description import sent_text
-from importer.plan.existing import decide_all
 from importer.plan.inputs import Input, ReadOptions, open_files
 from importer.plan.plan import Plan, make_plan
 from importer.plan.summary import Summary
-from importer.report.records import RecordLog
-from importer.send.retry import patient_read
+
+if TYPE_CHECKING:  # a preview with no account to check loads none of the sending machinery
+    from importer.dex.client import DexClient
+    from importer.report.records import RecordLog
 
 
 def preview(paths: Sequence[Input], options: ReadOptions = ReadOptions(), *,
@@ -55,6 +55,10 @@ def predict_plan(plan: Plan, client: DexClient | None, *, existing: str = "skip"
                  sleep: Callable[[float], None] = time.sleep) -> RecordLog:
     """Returns, record by record, what `send_plan` would do with the plan (statuses as the import's:
     created, existing, updated, skipped), using the same decisions; nothing is written to Dex."""
+    from importer.plan.existing import decide_all
+    from importer.report.records import RecordLog
+    from importer.send.retry import patient_read
+
     read = patient_read(sleep)
     account_id = str(read(client.me)["id"]) if client is not None else None
     decisions = decide_all(plan, client, existing=existing, read=read, account_id=account_id)

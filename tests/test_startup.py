@@ -65,3 +65,15 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
         assert "no_such_name" in str(exc)
     else:
         raise AssertionError("importer.no_such_name resolved")
+
+
+def test_a_preview_with_no_account_to_check_loads_none_of_the_sending_machinery() -> None:
+    # no key, so Dex is never called: no HTTP client, no journal (sqlite), no batcher, no pacing
+    sample = Path(__file__).parent.parent / "sample_data" / "google" / "contacts.csv"
+    code = ("import io, os, sys\nos.environ.pop('DEX_API_KEY', None)\nfrom importer.cli.main import main\n"
+            f"code = main(['preview', {str(sample)!r}, '--region', 'US'], stdout=io.StringIO(), stderr=io.StringIO())\n"
+            "assert code in (0, 1), code\n"
+            "import json\nprint(json.dumps(sorted(m for m in sys.modules if m in ('httpx', 'sqlite3', 'importer.importing',"
+            " 'importer.dex.client') or m.startswith(('importer.send', 'importer.journal')))))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -112,11 +112,11 @@ def _preview(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _client(args: argparse.Namespace, *, required: bool = True) -> Any:
-    from importer.dex.client import DexClient
-
     key = args.token or os.environ.get("DEX_API_KEY", "")
     if not key and not required:
         return None
+    from importer.dex.client import DexClient
+
     if not key:
         raise UsageError("no API key: pass --token KEY or set DEX_API_KEY (keys are made in Dex under "
                          "Settings > API); to rehearse without one, run `dex-import sandbox`")

@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING, Any
 from importer.cli.nameless import named_after_counts, nameless_lines
 from importer.cli.screen import Screen, draw, styled, table
 from importer.cli.words import FIXES, human, kind_words
-from importer.importing import STATUSES, Forecast, ImportResult
 from importer.mapping.apply import Mapped
 from importer.mapping.detect import Detection
 from importer.model import Notice
 from importer.plan.inputs import OpenedFile
 from importer.plan.likely import MAX_BLOCK
 from importer.plan.summary import FileSummary, Summary
-from importer.report.records import RecordLog
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the import's types: a preview does not load the sending machinery
     from importer.demo import DemoResult
+    from importer.importing import Forecast, ImportResult
+    from importer.report.records import RecordLog
 
 EXAMPLES_PER_KIND = 5
 AUDIT_FILES = 6
@@ -337,6 +337,8 @@ def import_text(result: ImportResult, *, api_url: str, screen: Screen = Screen()
 
 def import_lines(result: ImportResult, *, api_url: str) -> list[Any]:
     """Returns the lines of the import's summary, for `draw`."""
+    from importer.importing import STATUSES
+
     counts = {s: result.count(s) for s in STATUSES}  # one bucket per status: they add up to the records read
     words = {"existing": "already in Dex", "unknown": "outcome unknown", "not_sent": "not sent"}
     shown = [f"{words.get(k, k)} {n}" for k, n in counts.items() if n or k in ("created", "failed")]

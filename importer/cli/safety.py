@@ -10,7 +10,6 @@ every argument shaped like a key, and $DEX_API_KEY.
 from __future__ import annotations
 
 import os
-import platform
 import re
 import sys
 import traceback
@@ -88,6 +87,8 @@ def write_crash_file(exc: BaseException, argv: Sequence[str], secrets: Secrets, 
                      folder: Path | None = None) -> Path | None:
     """Returns the path of a new crash file describing `exc` (traceback, versions, the command line
     with secrets removed), or None when it cannot be written."""
+    import platform
+
     from importer import __version__
 
     folder = folder or crash_folder()

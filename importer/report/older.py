@@ -28,13 +28,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-import platformdirs
-
 MOVES = "moved.jsonl"
 
 
 def reports_folder() -> Path:
     """Returns the folder the earlier failure reports move to: ``<user data dir>/dex-importer/reports``."""
+    import platformdirs  # (only when a report is moved or looked for: not at every start)
+
     return Path(platformdirs.user_data_dir("dex-importer", appauthor=False)) / "reports"
 
 

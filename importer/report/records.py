@@ -8,7 +8,6 @@ with the records that failed, so that memory holds only their counts.
 from __future__ import annotations
 
 import pickle
-import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -67,6 +66,8 @@ class RecordLog:
     _BATCH = 1_000
 
     def __init__(self) -> None:
+        import sqlite3  # (when a log is made: a preview with no account to check makes none)
+
         # "" opens a private temporary database: nothing is written to disk until it outgrows its cache
         self._db = sqlite3.connect("", check_same_thread=False, isolation_level=None)
         self._db.executescript(_LOG_SCHEMA)
