@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import binascii
 import codecs
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -363,21 +364,30 @@ class Property(NamedTuple):
     @property
     def encoding(self) -> str:
         """Return the transfer encoding in upper case (``QUOTED-PRINTABLE``, ``B``...), "" when none."""
-        if not self.params:  # most properties (FN:..., item1.TEL:...) have none
-            return ""
-        bare = next((v.upper() for k, v in self.params if not k and v.upper() in _ENCODINGS), "")
-        return (self.param("ENCODING") or bare).upper()
+        return _encoding(self.params) if self.params else ""  # most properties (FN:..., item1.TEL:...) have none
 
     @property
     def types(self) -> tuple[str, ...]:
         """Return the TYPE values in upper case, 2.1 bare parameters included, ``TYPE="work,voice"`` split."""
-        found: list[str] = []
-        for key, value in self.params:
-            if key == "TYPE":
-                found.extend(part.strip().upper() for part in value.split(",") if part.strip())
-            elif not key and value.upper() not in _ENCODINGS:
-                found.append(value.strip().upper())
-        return tuple(found)
+        return _types(self.params) if self.params else ()
+
+
+# Both depend on the parameters only, which a file repeats: worked out once per distinct set.
+@functools.lru_cache(maxsize=4_096)
+def _encoding(params: tuple[tuple[str, str], ...]) -> str:
+    bare = next((v.upper() for k, v in params if not k and v.upper() in _ENCODINGS), "")
+    return (next((v for k, v in params if k == "ENCODING"), None) or bare).upper()
+
+
+@functools.lru_cache(maxsize=4_096)
+def _types(params: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    found: list[str] = []
+    for key, value in params:
+        if key == "TYPE":
+            found.extend(part.strip().upper() for part in value.split(",") if part.strip())
+        elif not key and value.upper() not in _ENCODINGS:
+            found.append(value.strip().upper())
+    return tuple(found)
 
 
 def parse_property(line: LogicalLine) -> Property | None:
@@ -385,14 +395,30 @@ def parse_property(line: LogicalLine) -> Property | None:
     head = PROPERTY_START.match(line.text)
     if head is None:
         return None
-    before_colon = head.group()[:-1].decode("utf-8", "replace")
+    found = head.group()
+    parsed = _HEADS.get(found)
+    if parsed is None:
+        if len(_HEADS) >= _MAX_HEADS:
+            _HEADS.clear()
+        parsed = _HEADS[found] = _parse_head(found[:-1].decode("utf-8", "replace"))
+    return Property(line.number, *parsed, line.text[head.end():])
+
+
+# A file repeats a few dozen heads (``item1.EMAIL;type=INTERNET;type=pref:``) thousands of times: each is parsed
+# once. Bounded, for a file whose every head differs.
+_HEADS: dict[bytes, tuple[str, str, tuple[tuple[str, str], ...]]] = {}
+_MAX_HEADS = 4_096
+
+
+def _parse_head(before_colon: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """Return the group (lower case), NAME (upper case) and parameters of ``group.NAME;params``."""
     if ";" not in before_colon:  # no parameters: most properties
         group, _, name = before_colon.rpartition(".")
-        return Property(line.number, group.lower(), name.upper(), (), line.text[head.end():])
+        return group.lower(), name.upper(), ()
     parts = _split_outside_quotes(before_colon, ";")
     group, _, name = parts[0].rpartition(".")
     params = tuple(_parse_param(part) for part in parts[1:] if part.strip()) if len(parts) > 1 else ()
-    return Property(line.number, group.lower(), name.upper(), params, line.text[head.end():])
+    return group.lower(), name.upper(), params
 
 
 def _split_outside_quotes(text: str, separator: str) -> list[str]:
