@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from importer.errors import InputError
 from importer.model import Record
 from importer.readers.vcard import CardFailure, read_vcard
-from importer.readers.vcard_lines import decode_quoted_printable, physical_lines
+from importer.readers.vcard_lines import physical_lines
+from importer.readers.vcard_property import decode_quoted_printable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vcard"
 

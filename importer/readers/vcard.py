@@ -20,15 +20,17 @@ from importer.errors import InputError
 from importer.model import Notice, Record
 from importer.readers import vcard_values as fmt
 from importer.readers.vcard_lines import (
-    Property,
     RawCard,
     byte_chunks,
-    decode_quoted_printable,
-    decode_text,
-    parse_property,
     physical_lines,
     split_cards,
     unfold,
+)
+from importer.readers.vcard_property import (
+    Property,
+    decode_quoted_printable,
+    decode_text,
+    parse_property,
 )
 
 # Media are counted, never decoded or kept (a photo can be tens of KB of base64, or invalid base64).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from importer.readers.vcard_lines import Property
+from importer.readers.vcard_property import Property
 
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _UNESCAPED = {"n": "\n", "N": "\n", ",": ",", ";": ";", ":": ":", "\\": "\\"}
