@@ -70,13 +70,16 @@ PANDAS_OPTIONS: dict[str, dict[str, object]] = {
 }
 
 
+WORKERS: list[int | None] = [None]  # --workers: processes that map a large file's records (None: dex-import's own choice)
+
+
 def importer_preview(path: Path) -> int:
     """Return the contacts of previewing `path` with --region US, writing them as JSON lines to a temp file."""
     from importer.plan.inputs import ReadOptions
     from importer.preview import preview
 
     with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
-        return preview([path], ReadOptions(region="US"), out=out).contacts
+        return preview([path], ReadOptions(region="US", workers=WORKERS[0]), out=out).contacts
 
 
 def pandas_baseline(path: Path, fmt: str) -> int:
@@ -162,8 +165,9 @@ def launched_rss_mb(command: list[str], env: dict[str, str] | None = None) -> tu
 def peak_rss_mb(path: Path) -> tuple[float, float]:
     """Return (peak RSS in MB, seconds) of `python -m importer preview path --out X --json` in a child."""
     with tempfile.TemporaryDirectory() as folder:
+        workers = ["--workers", str(WORKERS[0])] if WORKERS[0] else []
         return launched_rss_mb([sys.executable, "-m", "importer", "preview", str(path), "--region", "US",
-                                "--out", os.path.join(folder, "contacts.jsonl"), "--json"])
+                                "--out", os.path.join(folder, "contacts.jsonl"), "--json", *workers])
 
 
 # A sandbox in a process of its own (its memory is not the importer's): prints its URL and key, then serves.
@@ -262,13 +266,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_FOLDER, help="where the generated files live")
     parser.add_argument("--formats", default="google,linkedin,outlook,vcard,vcard-android,vcard-photos,vcard-folded",
                         help="which generated files (see generate.py): the vCard ones are compared with vobject")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="processes that map a large file's records (default: dex-import's choice, "
+                             "two when the load average leaves 1.5 cores idle)")
     args = parser.parse_args(argv)
+    WORKERS[0] = args.workers
     sizes = ["10k"] if args.quick else [s.strip() for s in args.sizes.split(",")]
     memory_sizes = ["10k", "100k"] if args.quick else [s.strip() for s in args.memory.split(",")]
     formats = [f.strip() for f in args.formats.split(",")]
 
     print(f"machine: {machine()}")
     print(f"command: {shlex.join([os.path.relpath(sys.executable), *sys.argv])}")
+    from importer.plan.workers import WORKERS_FROM, worker_count
+
+    print(f"workers: {worker_count(args.workers)} (--workers {args.workers or 'not given'}; load average "
+          f"{os.getloadavg()[0]:.2f} at the start), from {WORKERS_FROM:,} records a file")
     for size in dict.fromkeys(sizes + memory_sizes):
         for fmt in formats if size in sizes else ["google"]:
             path, seconds = ensure(args.data, fmt, size)

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from importer.normalize.keys import Identity
 
-WORKERS_FROM = 5_000
+WORKERS_FROM = 2_000
 """Records a file needs before workers map it (measured on this machine, see the notes of issue 15)."""
 
 EMPTY: tuple[Any, ...] = (None, "", [], {})  # a field holding no value
@@ -48,10 +48,10 @@ FREE_CORES = 1.5
 workers need about 1.2 cores' worth more than one process (see the notes of issue 15), so on a machine whose
 other core is busy they lose (measured: 30-40% slower with one core busy)."""
 
-CHUNK = 1_000
+CHUNK = 500
 """Records sent to a worker at a time."""
 
-IN_FLIGHT = 2
+IN_FLIGHT = 3
 """Chunks per worker sent and not yet taken back."""
 
 
