@@ -39,14 +39,19 @@ if TYPE_CHECKING:
     from importer.normalize.keys import Identity
 
 WORKERS_FROM = 2_000
-"""Records a file needs before workers map it (measured on this machine, see the notes of issue 15)."""
-
-EMPTY: tuple[Any, ...] = (None, "", [], {})  # a field holding no value
+"""Records a file needs before workers map it. Measured on 3 December 2026 on the team's 2-core machine, a
+Google preview in a fresh process, one process against two workers started from the first record (median of
+3): 1,000 rows 0.91-0.92x (the pool's start and a lone chunk cost more than it saves), 2,000 rows 0.97x at
+load 1.4 and 1.14x at load 1.0, 4,000 rows 1.08x, 10,000 rows 1.20x (best runs 1.49x); on a machine whose
+other core is busy two workers lose at any size (see `FREE_CORES`)."""
 
 FREE_CORES = 1.5
-"""Idle cores (by the load average) without which two workers are not started unasked: the parent and the
-workers need about 1.2 cores' worth more than one process (see the notes of issue 15), so on a machine whose
-other core is busy they lose (measured: 30-40% slower with one core busy)."""
+"""Idle cores (by the 1-minute load average) without which two workers are not started unasked: the pool
+spends 15-30% more CPU in all than one process (pickling both ways, each worker warming its own mapper), so it
+pays only when both cores are ours; with the other core busy it was 10-40% slower (measured, same day)."""
+
+EMPTY: tuple[Any, ...] = (None, "", [], {})
+"""The values of a contact field that hold nothing."""
 
 CHUNK = 500
 """Records sent to a worker at a time."""
