@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/pacing.py            # about 4.5 minutes
     .venv/bin/python benchmarks/pacing.py --quick    # about 1 minute, rougher figures
+    .venv/bin/python benchmarks/pacing.py --row 4 --row 5 --repeat 3 --no-scaling  # the jitter rows, 3 times
 
 For each rate limit (an honest token bucket: `limit` requests/s, `burst` tokens; or a fixed window: at most
 `limit` requests in each second, counted afresh) with 100 ms of latency (and once more with +-50 ms of
@@ -18,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,10 +123,12 @@ def rate_limited(limit: float, seconds: float, *, burst: int | None = None, wind
                    steady, f.refused / f.requests)
 
 
-def limited_runs(*, quick: bool = False, batch_size: int = 20, concurrency: int = 4) -> Iterator[Limited]:
-    """Yield the figures of an upload against each of `LIMITS` (shorter with `quick`), one after the other."""
+def limited_runs(*, quick: bool = False, batch_size: int = 20, concurrency: int = 4,
+                 rows: Sequence[int] = ()) -> Iterator[Limited]:
+    """Yield the figures of an upload against each of `LIMITS` (only those numbered `rows`, from 1, when
+    given; shorter with `quick`), one after the other."""
     scale = 0.3 if quick else 1.0
-    for limit, burst, window, jitter_ms, seconds in LIMITS:
+    for limit, burst, window, jitter_ms, seconds in (LIMITS[n - 1] for n in rows) if rows else LIMITS:
         yield rate_limited(limit, seconds * scale, burst=burst, window=window, jitter_ms=jitter_ms,
                            batch_size=batch_size, concurrency=concurrency)
 
@@ -147,14 +150,25 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="shorter runs (rougher figures)")
     parser.add_argument("--batch-size", type=int, default=20, help="contacts per request (default 20)")
     parser.add_argument("--concurrency", type=int, default=4, help="for the rate-limited runs (default 4)")
+    parser.add_argument("--row", type=int, action="append", default=[], choices=range(1, len(LIMITS) + 1),
+                        help="run only this rate-limited row (from 1, in the order printed; repeatable): "
+                        + "; ".join(f"{n}: {limit:g}/s " + (f"burst {burst}" if window is None else f"{window:g} s window")
+                                    + (f" +-{jitter} ms" if jitter else "")
+                                    for n, (limit, burst, window, jitter, _) in enumerate(LIMITS, 1)))
+    parser.add_argument("--repeat", type=int, default=1, help="run the rate-limited rows this many times")
+    parser.add_argument("--no-scaling", action="store_true", help="leave out the table without a rate limit")
     args = parser.parse_args()
     print("Rate-limited sandbox, 100 ms latency, default pacing (starts at 1 request/s), "
           f"batches of {args.batch_size}, concurrency {args.concurrency}\n")
     print("| limit | contacts | seconds | accepted req/s | of ideal | of ideal, steady | answered 429 |")
     print("|---|---|---|---|---|---|---|")
-    for r in limited_runs(quick=args.quick, batch_size=args.batch_size, concurrency=args.concurrency):
-        print(f"| {r.name} | {r.contacts} | {r.seconds:.1f} | {r.accepted_per_second:.2f} | {r.of_ideal:.1%} "
-              f"| {r.steady:.1%} | {r.refused:.1%} |", flush=True)
+    for _ in range(args.repeat):
+        for r in limited_runs(quick=args.quick, batch_size=args.batch_size, concurrency=args.concurrency,
+                              rows=args.row):
+            print(f"| {r.name} | {r.contacts} | {r.seconds:.1f} | {r.accepted_per_second:.2f} | {r.of_ideal:.1%} "
+                  f"| {r.steady:.1%} | {r.refused:.1%} |", flush=True)
+    if args.no_scaling:
+        return
     print(f"\nNo rate limit, 100 ms latency: {30 if args.quick else 100} requests of 100 contacts\n")
     print("| concurrency | seconds | requests/s | speed-up |")
     print("|---|---|---|---|")
