@@ -14,7 +14,7 @@ import pytest
 from importer.sandbox import VirtualTime
 from importer.sandbox.faults import FixedWindow, TokenBucket
 from importer.send.pacing import Pacer, Slot
-from importer.send.pacing_fit import Cycle, bucket_fits, fit_bucket, fit_window
+from importer.send.pacing_fit import _STEP, Cycle, bucket_fits, fit_bucket, fit_window
 
 
 class Server(Protocol):
@@ -91,6 +91,39 @@ def tally_jittered(pace: Pacer, server: Server, vt: VirtualTime, seconds: float,
             pace.answered(slot)
         heapq.heappush(events, (at, n, None))
     return accepted, refused
+
+
+def upload_jittered(pace: Pacer, server: Server, vt: VirtualTime, requests: int, *, seed: int,
+                    latency: float = 0.1, jitter: float = 0.05, workers: int = 4) -> tuple[float, int]:
+    """Return (seconds, refused) for `requests` to be taken by `server` from `workers` sending through `pace`,
+    as benchmarks/pacing.py does in real time: each request reaches the server `latency` +- `jitter` (uniform)
+    after it left, is answered 3 ms later (a 429 with the sandbox's ``Retry-After: 1``), and a refused one goes
+    again."""
+    rng, started = random.Random(seed), vt.clock()
+    # (time, worker, what: 0 asks for a slot, 1 reaches the server, 2 is answered, slot, refused)
+    events: list[tuple[float, int, int, Slot | None, bool]] = [(started, n, 0, None, False) for n in range(workers)]
+    accepted = refused = 0
+    while accepted < requests:
+        at, n, what, slot, was = heapq.heappop(events)
+        vt.sleep(at - vt.clock())
+        if what == 0:
+            got = pace.take(waited=was)
+            if isinstance(got, Slot):
+                heapq.heappush(events, (at + latency + rng.uniform(-jitter, jitter), n, 1, got, False))
+            else:  # as Pacer.wait: sleeps of at most a quarter second
+                heapq.heappush(events, (at + max(1e-6, min(got - at, 0.25)), n, 0, None, True))
+        elif what == 1:
+            heapq.heappush(events, (at + 0.003, n, 2, slot, bool(server.take())))
+        else:
+            assert slot is not None
+            if was:
+                refused += 1
+                pace.throttled(slot, 1.0)
+            else:
+                accepted += 1
+                pace.answered(slot)
+            heapq.heappush(events, (at, n, 0, None, False))
+    return vt.clock() - started, refused
 
 
 def test_slow_start_doubles_every_quarter_second_at_most_fourfold_per_answer(virtual_time: VirtualTime) -> None:
@@ -189,12 +222,15 @@ def test_the_rate_the_server_took_overrules_a_bucket_with_a_burst_of_minutes(vir
 @pytest.mark.parametrize(("limit", "burst"), [(5, 2), (20, 5), (1, 1), (50, 13), (20, 20), (2, 1)])
 def test_the_fit_finds_a_token_bucket_within_a_few_429s(virtual_time: VirtualTime, limit: float,
                                                         burst: int) -> None:
+    # two minutes: a burst of a whole second's worth makes the first cycles short, and the ceiling they leave
+    # a few percent high is found out by a 429 within about a minute (the burst drains that slowly)
     pace = pacer(virtual_time)
     refused = sum(was for _, was in drive(pace, TokenBucket(limit, burst, clock=virtual_time.clock),
-                                          virtual_time, 60))
+                                          virtual_time, 120))
     assert refused <= 5
-    # the ceiling never leaves the real rate out; the pace holds within a few percent of it
-    assert pace.ceiling is not None and limit <= pace.ceiling < limit * 1.03
+    # the ceiling never leaves the real rate out (to within the fit's step between rates tried); the pace
+    # holds within a few percent of it
+    assert pace.ceiling is not None and limit / _STEP <= pace.ceiling < limit * 1.03
     assert limit * 0.97 < pace.rate < limit * 1.01
 
 
@@ -262,3 +298,50 @@ def test_the_pace_finds_a_token_bucket_limit_with_few_429s(virtual_time: Virtual
                               virtual_time, 120)
     assert accepted >= 0.9 * limit * 120
     assert refused < 0.05 * (accepted + refused)
+
+
+def test_slow_start_sends_at_the_pace_the_next_answer_brings_at_most_one_doubling_ahead(
+        virtual_time: VirtualTime) -> None:
+    pace = pacer(virtual_time)
+    first = pace.take(waited=True)
+    assert isinstance(first, Slot)
+    virtual_time.sleep(0.1)
+    pace.answered(first)  # 0.1 s of doubling: 1.32/s, which alone would hold the next request until 0.76 s
+    virtual_time.sleep(0.3)
+    second = pace.take(waited=True)
+    assert isinstance(second, Slot)  # the next answer will double it: 2.64/s lets it go after 0.38 s
+    assert second.rate == pytest.approx(2.0 ** 1.4) and second.start == pytest.approx(first.start + 2.0 ** -1.4)
+    virtual_time.sleep(2.0)  # no answer for long: still one doubling ahead at most
+    third = pace.take(waited=True)
+    assert isinstance(third, Slot) and third.rate == pytest.approx(2.0 ** 1.4)
+    assert pace.rate == pytest.approx(2.0 ** 0.4)  # the pace itself grows only with answers
+
+
+def test_the_first_429_keeps_at_least_the_rate_the_server_took_in_the_last_second(
+        virtual_time: VirtualTime) -> None:
+    # slow start was refused at 7/s soon after passing the limit: the server had taken 6 in the second before,
+    # and `first` (0.4) of the refused pace, 2.8/s, would be a long climb back
+    pace = pacer(virtual_time)
+    for _ in range(6):
+        virtual_time.sleep(1 / 6)
+        pace.answered(Slot(virtual_time.clock() - 0.1, True, pace.rate))
+    assert pace.rate > 7
+    pace.throttled(Slot(virtual_time.clock() - 0.05, True, 7.0), 1.0)
+    assert pace.ceiling == 7.0 and pace.rate == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize(("limit", "burst", "seconds"), [(5, 2, 60), (20, 5, 45)])
+def test_jittered_arrivals_cost_less_than_a_tenth_of_the_ideal_over_the_whole_upload(
+        virtual_time: VirtualTime, limit: float, burst: int, seconds: float) -> None:
+    # the benchmark's jitter rows in virtual time: requests bunched +-50 ms on 100 ms of latency, slow start
+    # from 1/s included; each 429 costs a whole second's pause, so the limit must be found in few of them and
+    # held just under without more (before: 88% of the ideal on average at 20/s, 92% at 5/s)
+    shares = []
+    for seed in range(6):
+        seconds_taken, refused = upload_jittered(pacer(virtual_time), TokenBucket(limit, burst,
+                                                 clock=virtual_time.clock), virtual_time, int(limit * seconds),
+                                                 seed=seed)
+        shares.append(seconds / seconds_taken)
+        assert refused < 0.05 * limit * seconds
+    assert sum(shares) / len(shares) >= 0.9
+    assert min(shares) >= 0.88

@@ -5,9 +5,12 @@ thread, so they never leave in a burst a server's token bucket would refuse, nor
 windows. It learns the limit from 429s:
 
 - slow start: the pace doubles every quarter second (as answers come back, at most fourfold per answer)
-  until the first 429. A bucket's burst hides the limit for a moment, so that 429 finds the pace well past
-  it: the pace goes to `first` of the pace the refused request went out at, or back to the pace it started
-  at when that is more (then just below the refused pace);
+  until the first 429, each request leaving at the pace the next answer will bring (at most one doubling
+  ahead, so that the time from an answer to the next request is not spent at the slower pace). A bucket's
+  burst hides the limit for a moment, so that 429 finds the pace well past it: the pace goes to `first` of
+  the pace the refused request went out at, or to the rate the server took in the second before when that
+  is more (slow start met the limit soon after passing it), or back to the pace it started at (all of them
+  just below the refused pace);
 - each 429 (once per round: requests sent before the last cut count once) pauses everyone for
   ``Retry-After`` and sets the `ceiling`, never above the pace the refused request went out at: the highest
   rate that a token bucket, or a fixed window of a second, allows and that fits what the server took and
@@ -23,10 +26,15 @@ windows. It learns the limit from 429s:
   arrived that much later than another, which fits the truth but much else above it, while the exact fits
   often settle far below the limit (where no 429 would correct them for a minute): the ceiling goes three
   quarters of the way from the exact one up to the loose one. When the jitter spans half a request or more
-  and the ceiling is still within `decrease` of the refused pace, the pace goes to 85% of the ceiling, so
-  that a pace far above the limit comes down in a few 429s, not dozens;
-- then the pace climbs back by `recover` of the ceiling per second while well below it, then by `probe` of
-  it per second up to the pace it holds at: half-way from the lowest rate that fits (`floor`) to the
+  and the ceiling is still within `decrease` of the refused pace, the pace goes to 85% of the ceiling (not
+  below the floor), so that a pace far above the limit comes down in a few 429s, not dozens. Such a ceiling
+  is still found a few percent above the limit: the pace holds one `decrease` lower than without jitter
+  (within `decrease` squared and `decrease` of the ceiling, not below the floor), as each 429 more costs a
+  second's pause;
+- then the pace climbs back by `recover` per second while well below the ceiling, then by `probe` per
+  second up to the pace it holds at (shares of the pace, or of the ceiling when that is lower: after slow
+  start the ceiling is the pace it was refused at, far above the limit, and climbing by shares of that would
+  cross the limit fast and meet the next 429 far past it): half-way from the lowest rate that fits (`floor`) to the
   ceiling, within `decrease` and 99% of the ceiling (99% when a window or the rate taken set it). Only
   after a minute without a 429 does it probe above, faster the longer none comes, so that a raised limit,
   or a ceiling found too low, is left behind within minutes: each 429 costs a whole Retry-After pause, so
@@ -71,6 +79,10 @@ _SPREAD = (0.05, 0.9)
 _LOOSEN = 0.75
 # The pace kept after a 429 when the jitter leaves the fit no tighter than the refused pace
 _JITTERED = 0.85
+# Jitter that spans this share of a request or more leaves the fits this loose (see the module's docstring)
+_BUNCHED = 0.5
+# Seconds before the refused request over which the rate the server took bounds the cut at the end of slow start
+_TOOK_LAST = 1.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +124,7 @@ class Pacer:
         self._accepted: deque[float] = deque(maxlen=_KEEP)  # starts of the requests answered
         self._longest_wait = 0.0  # the longest Retry-After met
         self._trips: deque[float] = deque(maxlen=_TRIPS)  # seconds from a request's start to its answer
+        self._bunched = False  # whether the jitter spanned _BUNCHED of a request at the last cut
 
     @property
     def rate(self) -> float:
@@ -149,16 +162,21 @@ class Pacer:
         whoever asks first once it is due gets it, at the pace of that moment)."""
         with self._lock:
             now = self._clock()
-            due = max(self._last + 1.0 / self._rate, self._pause_until)
+            rate = self._rate
+            if self._ceiling is None and self._trips and now > self._pause_until:
+                # slow start, once Dex has answered: at the pace the next answer will bring, at most one doubling
+                # ahead (else the time from an answer to the next request is spent at the slower pace)
+                rate = min(self.max_rate, rate * 2.0 ** (min(now - self._grown_at, _DOUBLING) / _DOUBLING))
+            due = max(self._last + 1.0 / rate, self._pause_until)
             if now < due:
                 return due
             # keep the spacing exact when a waiter wakes a little late; after idle time start afresh
-            self._last = due if now - due < 1.0 / self._rate else now
+            self._last = due if now - due < 1.0 / rate else now
             if self._sent is not None:
                 self._sent.append(self._last)
                 if len(self._sent) > _KEEP:
                     self._sent = None
-            return Slot(self._last, waited, self._rate)
+            return Slot(self._last, waited, rate)
 
     def wait(self, cancelled: Callable[[], bool] | None = None) -> Slot | None:
         """Return the slot taken, after waiting for it (and for any Retry-After pause); None when
@@ -195,7 +213,9 @@ class Pacer:
             else:
                 share = self.probe * (1.0 + max(0.0, quiet - _QUICKEN) / _QUICKEN)
             top = self.max_rate if quiet > _QUICKEN else max(self._rate, self._hold())
-            self._rate = min(top, self.max_rate, self._rate + share * self._ceiling * elapsed)
+            # a share of the pace itself while the ceiling is far above it (the pace slow start was refused at):
+            # climbing by a share of that ceiling would cross the limit fast and meet the next 429 far past it
+            self._rate = min(top, self.max_rate, self._rate + share * min(self._ceiling, self._rate) * elapsed)
 
     def _hold(self) -> float:
         """Return the pace to hold at below the ceiling: half-way from the lowest rate that fits, within
@@ -203,6 +223,9 @@ class Pacer:
         assert self._ceiling is not None
         if self._floor is None:
             return self._ceiling * _HOLD
+        if self._bunched:
+            # a ceiling fitted under jitter is found a few percent above the limit: one `decrease` lower
+            return min(self._ceiling * self.decrease, max(self._floor, self._ceiling * self.decrease ** 2))
         return min(self._ceiling * _HOLD, max(self._ceiling * self.decrease, (self._floor + self._ceiling) / 2))
 
     def pause(self, seconds: float) -> None:
@@ -248,13 +271,19 @@ class Pacer:
             del self._cycles[0]
         if self._ceiling is None:  # the end of slow start
             share = max(self.first, min(self.decrease, self._initial / refused))
+            # nor below the rate the server took in the last second: when slow start met the limit soon after
+            # passing it, `first` of the refused pace would be far below the limit, a long climb back
+            last = sum(1 for start in self._accepted if slot.start - _TOOK_LAST <= start < slot.start) / _TOOK_LAST
+            share = max(share, min(self.decrease, last / refused))
         else:
             share = 0.5 if sent is not None and len(sent) <= _FEW else self.decrease
         self._floor, self._ceiling = fit if fit is not None else (None, refused)
-        if refused * jitter >= 0.5 and fit is not None and self._ceiling >= refused * self.decrease:
+        self._bunched = refused * jitter >= _BUNCHED
+        if self._bunched and fit is not None and self._ceiling >= refused * self.decrease:
             # the jitter spans half a request or more, and left the fit no tighter than the refused pace: a
-            # small step down from each 429 would take many of them to reach the limit
-            share = min(share, _JITTERED)
+            # small step down from each 429 would take many of them to reach the limit; but none below the
+            # lowest rate the fit allows, which would only have to be climbed back
+            share = min(share, max(_JITTERED, (self._floor or 0.0) / self._ceiling))
         took = self._took(slot.start)
         if took is not None and took > self._ceiling * _BURSTY:
             self._floor = self._ceiling = min(refused, took)
