@@ -1,8 +1,10 @@
 """Benchmark the upload against a rate-limited sandbox in real time: how close to the limit, how many 429s.
 
-    .venv/bin/python benchmarks/pacing.py            # about 4.5 minutes
+    .venv/bin/python benchmarks/pacing.py            # about 5.5 minutes
     .venv/bin/python benchmarks/pacing.py --quick    # about 1 minute, rougher figures
     .venv/bin/python benchmarks/pacing.py --row 4 --row 5 --repeat 3 --no-scaling  # the jitter rows, 3 times
+
+(benchmarks/pacing_sim.py runs the same rows in virtual time, over many seeds in seconds.)
 
 For each rate limit (an honest token bucket: `limit` requests/s, `burst` tokens; or a fixed window: at most
 `limit` requests in each second, counted afresh) with 100 ms of latency (and once more with +-50 ms of
