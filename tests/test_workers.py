@@ -260,9 +260,12 @@ def test_a_small_file_loads_no_pool_module(inputs: list[Path]) -> None:
     (2, 0.3, None, 2), (2, 0.6, None, 1), (1, 0.0, None, 1), (4, 2.4, None, 2), (2, 1.9, 2, 2), (2, 0.0, 1, 1)])
 def test_unasked_two_workers_only_when_two_cores_are_idle(monkeypatch: pytest.MonkeyPatch, cores: int,
                                                           load: float, asked: int | None, count: int) -> None:
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
-    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load), raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
     assert workers.worker_count(asked) == count
+    monkeypatch.setattr(sys, "platform", "darwin")  # unasked, no fork where fork is not safe
+    assert workers.worker_count(asked) == (count if asked else 1)
 
 
 def test_workers_must_be_one_or_more(inputs: list[Path]) -> None:

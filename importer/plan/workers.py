@@ -20,6 +20,7 @@ import gc
 import os
 import pickle
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from itertools import islice
@@ -79,12 +80,16 @@ def prepare(contact: dict[str, Any]) -> Prepared:
 
 
 def worker_count(asked: int | None) -> int:
-    """Returns how many processes map the records: `asked`; when None, two if the machine has two cores
-    that are free (its load average leaves `FREE_CORES` idle), else one; one where processes cannot be forked."""
+    """Returns how many processes map the records: `asked`; when None, two on Linux if the machine has two
+    cores that are free (its load average leaves `FREE_CORES` idle), else one; one where processes cannot be
+    forked. Unasked, only Linux: macOS system libraries are not safe to use in a forked child (Python itself
+    spawns there by default)."""
     if not hasattr(os, "fork"):
         return 1
     if asked is not None:
         return max(asked, 1)
+    if not sys.platform.startswith("linux"):
+        return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     return 2 if cores >= 2 and cores - busy >= FREE_CORES else 1
