@@ -33,7 +33,7 @@ from importer.plan.merge import (
 )
 from importer.plan.spill import IntLog, Pickles, Spill, SpilledList, encode_contact
 from importer.plan.summary import MAX_NOTICES, Summary, tally
-from importer.plan.workers import EMPTY, Prepared
+from importer.plan.workers import Prepared, filled_fields
 from importer.readers.source import counting
 
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ def make_plan(opened: Sequence[OpenedFile], *, merge: bool = True, strict: bool 
                 else:
                     index.add([])
                 spill.append(m, pre.text if pre else None)
-                keys = pre.filled if pre else tuple(k for k, v in m.contact.items() if v not in EMPTY)
+                keys = pre.filled if pre else filled_fields(m.contact)
                 fills.append(filled.setdefault(keys, len(filled)))
             done += item.input.size or 0
             if on_read is not None:
@@ -294,7 +294,7 @@ def _note_merges(plan: Plan, filled: dict[tuple[str, ...], int]) -> array[int] |
         for notice in merge_conflicts(group):
             summary.add_notice(notice)
         contact = merge_group(list(zip(group, members))).contact
-        keys = tuple(k for k, v in contact.items() if v not in EMPTY)
+        keys = filled_fields(contact)
         last = groups.find(members[-1])
         assert last is not None
         merged_fills[last] = filled.setdefault(keys, len(filled))

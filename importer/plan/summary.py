@@ -17,6 +17,7 @@ from importer.model import Notice
 from importer.plan.inputs import OpenedFile, map_records
 from importer.plan.likely import Likely
 from importer.plan.spill import SpilledList
+from importer.plan.workers import filled_fields
 
 MAX_NOTICES = 100_000
 """Notices (and merge descriptions) kept for the report; beyond it only their counts grow."""
@@ -179,8 +180,7 @@ def tally(summary: Summary, opened: OpenedFile, *, sample: int = 10) -> Iterator
         else:
             fs.contacts += 1
             summary.contacts += 1
-            summary.fields.update(m.extra.filled if m.extra is not None else  # a worker's `Prepared`
-                                  (k for k, v in m.contact.items() if v not in (None, "", [], {})))
+            summary.fields.update(m.extra.filled if m.extra is not None else filled_fields(m.contact))  # a worker's `Prepared`
             summary.labels.update(m.labels)
             if m.named_after:
                 summary.named_after[m.named_after] += 1

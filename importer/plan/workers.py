@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from importer.errors import ImporterError
 from importer.mapping.apply import Mapped
-from importer.model import Notice, Record, record_from, record_state
+from importer.model import Contact, Notice, Record, record_from, record_state
 from importer.normalize.keys import identity_of
 from importer.plan.likely import block_entries
 from importer.plan.merge import strong_keys, weak_keys
@@ -54,6 +54,11 @@ pays only when both cores are ours; with the other core busy it was 10-40% slowe
 EMPTY: tuple[Any, ...] = (None, "", [], {})
 """The values of a contact field that hold nothing."""
 
+
+def filled_fields(contact: Contact) -> tuple[str, ...]:
+    """Returns the names of the contact's fields that hold a value, in its order."""
+    return tuple(k for k, v in contact.items() if v not in EMPTY)
+
 CHUNK = 500
 """Records sent to a worker at a time."""
 
@@ -76,7 +81,7 @@ def prepare(contact: dict[str, Any]) -> Prepared:
     """Returns the JSON text, dedupe keys, filled fields and blocks of `contact`."""
     weak = weak_keys(contact)
     return Prepared(encode_contact(contact), strong_keys(contact), weak, identity_of(contact) if weak else None,
-                    tuple(k for k, v in contact.items() if v not in EMPTY), block_entries(contact))
+                    filled_fields(contact), block_entries(contact))
 
 
 def worker_count(asked: int | None) -> int:
