@@ -6,6 +6,7 @@ here so that small files go through the pool in many chunks."""
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import os
 import shutil
@@ -262,10 +263,44 @@ def test_unasked_two_workers_only_when_two_cores_are_idle(monkeypatch: pytest.Mo
                                                           load: float, asked: int | None, count: int) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load), raising=False)
+    monkeypatch.setattr(workers, "own_load", lambda: 0.0)
     monkeypatch.setattr(sys, "platform", "linux")
     assert workers.worker_count(asked) == count
     monkeypatch.setattr(sys, "platform", "darwin")  # unasked, no fork where fork is not safe
     assert workers.worker_count(asked) == (count if asked else 1)
+
+
+def test_this_process_own_load_is_not_counted_as_a_busy_machine(monkeypatch: pytest.MonkeyPatch,
+                                                                tmp_path: Path) -> None:
+    # A process 120 s old that used 110 s of CPU (with its reaped workers): its own share of the load average is
+    # 110/120 damped by 1 - e^-2; a load of 1.0 is then mostly its own, and two workers are still chosen.
+    (tmp_path / "self").mkdir()
+    ticks = os.sysconf("SC_CLK_TCK")
+    (tmp_path / "uptime").write_text("1000.00 1500.00\n")
+    fields = ["S"] + ["0"] * 18 + [str(880 * ticks)] + ["0"] * 10
+    (tmp_path / "self" / "stat").write_text(f"4242 (dex import) {' '.join(fields)}\n")
+    times = os.times_result((80.0, 10.0, 15.0, 5.0, 0.0))
+    monkeypatch.setattr(os, "times", lambda: times)
+    expected = 110 / 120 * (1 - math.exp(-2))
+    assert workers.own_load(tmp_path) == pytest.approx(expected)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(workers, "own_load", lambda: expected)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.0, 1.0, 1.0), raising=False)
+    assert workers.worker_count(None) == 2
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.6, 1.0, 1.0), raising=False)  # 0.8 is somebody else's
+    assert workers.worker_count(None) == 1
+
+
+def test_own_load_is_zero_without_proc_or_for_a_new_process(tmp_path: Path) -> None:
+    assert workers.own_load(tmp_path / "missing") == 0.0
+    (tmp_path / "self").mkdir()
+    ticks = os.sysconf("SC_CLK_TCK")
+    (tmp_path / "uptime").write_text("1000.00 1500.00\n")
+    (tmp_path / "self" / "stat").write_text(f"7 (a) S {' '.join(['0'] * 18)} {int(999.5 * ticks)} 0 0\n")
+    assert workers.own_load(tmp_path) == 0.0
+    (tmp_path / "self" / "stat").write_text("7 (a) S 0 0\n")  # cut short
+    assert workers.own_load(tmp_path) == 0.0
 
 
 def test_workers_must_be_one_or_more(inputs: list[Path]) -> None:

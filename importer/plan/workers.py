@@ -17,6 +17,7 @@ exactly the one-process one. A reader's error is raised after the records read b
 from __future__ import annotations
 
 import gc
+import math
 import os
 import pickle
 import signal
@@ -24,6 +25,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from importer.errors import ImporterError
@@ -97,7 +99,27 @@ def worker_count(asked: int | None) -> int:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    return 2 if cores >= 2 and cores - busy >= FREE_CORES else 1
+    return 2 if cores >= 2 and cores - max(busy - own_load(), 0.0) >= FREE_CORES else 1
+
+
+def own_load(proc: Path = Path("/proc")) -> float:
+    """Returns the share of the 1-minute load average that is this process's own (and its reaped children's,
+    such as an earlier plan's workers): its CPU seconds over its age, damped as the kernel damps the average
+    (1 - e^(-age/60)). A long-lived process busy only lately is underestimated: it then keeps to one process.
+    Without /proc, 0. A program planning several files in a row would otherwise count its own work as
+    somebody else's and, from its second file on, map in one process on an idle machine."""
+    try:
+        uptime = float((proc / "uptime").read_text().split()[0])
+        stat = (proc / "self" / "stat").read_text()
+        started = int(stat[stat.rindex(")") + 2:].split()[19]) / os.sysconf("SC_CLK_TCK")  # field 22
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    age = uptime - started
+    if age <= 1.0:
+        return 0.0
+    times = os.times()
+    cpu = times.user + times.system + times.children_user + times.children_system
+    return min(cpu / age, float(os.cpu_count() or 1)) * (1.0 - math.exp(-age / 60.0))
 
 
 MakeMapper = Callable[[], Callable[[Record], Mapped]]
