@@ -144,6 +144,20 @@ def test_a_block_too_big_is_not_searched_and_named(tmp_path: Path, monkeypatch: 
     assert result["possible_duplicates_not_searched"] == ["company Megacorp (4 records)"]
 
 
+def test_a_big_block_read_back_in_many_chunks_is_only_counted(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # entries go to the file 2 at a time; past MAX_BLOCK a block is counted, not held: Megacorp's 7 records
+    # are named with their count, Initech's 5 (one person: one email) are not named, Acme is still searched
+    monkeypatch.setattr(likely, "MAX_BLOCK", 3)
+    monkeypatch.setattr(likely, "_FLUSH", 2)
+    rows = [[f"P{i} Example", "Megacorp", "", "", ""] for i in range(7)]
+    rows += [[f"Q{i} Sample", "Initech", "q@example.com", "", ""] for i in range(5)]
+    rows += [["Bob Example", "Acme", "", "", ""], ["Robert Example", "Acme", "", "", ""]]
+    result = preview(write(tmp_path / "people.csv", rows))
+    assert [p[1:3] for p in pairs(result)] == [("Bob Example", "Robert Example")]
+    assert result["possible_duplicates_not_searched"] == ["company Megacorp (7 records)"]
+
+
 def test_the_search_compares_within_blocks_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # 3,000 people at 300 companies: a pair is compared only inside a company, by last or first name
     compared = []

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pickle
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, BinaryIO, NamedTuple
@@ -39,7 +39,9 @@ MAX_NAMES = 300
 """Records with one last (or first) name inside one block compared pair by pair at most; beyond, skipped."""
 MIN_TYPO = 80
 """The least `rapidfuzz.fuzz.ratio` of two first (or last) names that counts as a typo."""
-_FLUSH = 2_000
+_FLUSH = 200
+"""Entries buffered per bucket before they go to the file: 51,200 at most in all (about 10 MB; at 2,000 a
+bucket the buffers held every entry of a 300k-row file in memory, ~200 bytes each)."""
 
 
 class Name(NamedTuple):
@@ -224,16 +226,25 @@ class BlockIndex:
         more = 0
         for bucket in range(BUCKETS):
             blocks: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+            # a block past MAX_BLOCK is only counted from then on: (as written, records, two of its groups)
+            big: dict[tuple[str, str], tuple[str, int, frozenset[int]]] = {}
             for entry in self._bucket(bucket):
-                blocks.setdefault(entry[0], []).append(entry)
-            for (kind, _), entries in blocks.items():
-                if len(entries) < 2:
+                key = entry[0]
+                if key in big:
+                    written, count, seen = big[key]
+                    big[key] = written, count + 1, seen if len(seen) > 1 else seen | {leader(entry[2])}
                     continue
+                entries = blocks.setdefault(key, [])
+                entries.append(entry)
                 if len(entries) > MAX_BLOCK:
-                    if len({leader(e[2]) for e in entries}) > 1:
-                        unsearched.append(f"{kind} {entries[0][1]} ({len(entries):,} records)")
-                    continue
-                more += _compare([(*e, leader(e[2])) for e in entries], kind, found)
+                    big[key] = entries[0][1], len(entries), frozenset(leader(e[2]) for e in entries)
+                    del blocks[key]
+            for (kind, _), (written, count, seen) in big.items():
+                if len(seen) > 1:
+                    unsearched.append(f"{kind} {written} ({count:,} records)")
+            for (kind, _), entries in blocks.items():
+                if len(entries) > 1:
+                    more += _compare([(*e, leader(e[2])) for e in entries], kind, found)
         pairs = []
         for score, why, shared, a, b in found.values():
             ra, rb = ref(a), ref(b)
@@ -253,12 +264,12 @@ class BlockIndex:
         pickle.dump(self._buffers[bucket], self._file, pickle.HIGHEST_PROTOCOL)
         self._buffers[bucket] = []
 
-    def _bucket(self, bucket: int) -> list[tuple[Any, ...]]:
-        entries: list[tuple[Any, ...]] = []
+    def _bucket(self, bucket: int) -> Iterator[tuple[Any, ...]]:
+        """Yields the bucket's entries in the order they were added, a flushed chunk at a time."""
         for offset in self._chunks[bucket]:
             self._file.seek(offset)
-            entries += pickle.load(self._file)
-        return entries + self._buffers[bucket]
+            yield from pickle.load(self._file)
+        yield from self._buffers[bucket]
 
 
 def _compare(entries: list[tuple[Any, ...]], kind: str,
