@@ -14,6 +14,14 @@ from typing import Any
 Contact = dict[str, Any]
 """A contact object exactly as Dex's create call takes it (see ../shared/seed/dex-create-contacts.txt)."""
 
+EMPTY: tuple[Any, ...] = (None, "", [], {})
+"""The values of a contact field that hold nothing."""
+
+
+def filled_fields(contact: Contact) -> tuple[str, ...]:
+    """Returns the names of the contact's fields that hold a value, in its order."""
+    return tuple(k for k, v in contact.items() if v not in EMPTY)
+
 
 @dataclass(frozen=True, slots=True)
 class Notice:

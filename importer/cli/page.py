@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from importer.cli.words import FIXES, human
+from importer.model import EMPTY
 from importer.plan.plan import Plan
 from importer.plan.summary import Summary
 from importer.report.records import RecordLog
@@ -63,7 +64,7 @@ def _merge_groups(plan: Plan) -> Iterator[dict[str, Any]]:
         shown += 1
         if shown > MAX_MERGE_GROUPS:
             return
-        sent = {k: v for k, v in planned.contact.items() if v not in (None, "", [], {})}
+        sent = {k: v for k, v in planned.contact.items() if v not in EMPTY}
         values = {str(v) for v in sent.values() if isinstance(v, str)}
         for v in sent.values():
             if isinstance(v, list):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from importer.mapping.apply import Mapped
-from importer.model import Notice, Record, record_from, record_state
+from importer.model import Notice, Record, filled_fields, record_from, record_state
 from importer.normalize.keys import identity_of
 from importer.plan.decisions import Decisions
 from importer.plan.dedupe import Groups, KeyIndex
@@ -33,7 +33,7 @@ from importer.plan.merge import (
 )
 from importer.plan.spill import IntLog, Pickles, Spill, SpilledList, encode_contact
 from importer.plan.summary import MAX_NOTICES, Summary, tally
-from importer.plan.workers import Prepared, filled_fields
+from importer.plan.workers import Prepared
 from importer.readers.source import counting
 
 if TYPE_CHECKING:

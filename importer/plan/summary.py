@@ -13,11 +13,10 @@ from typing import Any
 
 from importer.exitcodes import ExitCode
 from importer.mapping.apply import Mapped
-from importer.model import Notice
+from importer.model import Notice, filled_fields
 from importer.plan.inputs import OpenedFile, map_records
 from importer.plan.likely import Likely
 from importer.plan.spill import SpilledList
-from importer.plan.workers import filled_fields
 
 MAX_NOTICES = 100_000
 """Notices (and merge descriptions) kept for the report; beyond it only their counts grow."""

@@ -30,7 +30,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from importer.errors import ImporterError
 from importer.mapping.apply import Mapped
-from importer.model import Contact, Notice, Record, record_from, record_state
+from importer.model import (
+    Notice,
+    Record,
+    filled_fields,
+    record_from,
+    record_state,
+)
 from importer.normalize.keys import identity_of
 from importer.plan.likely import block_entries
 from importer.plan.merge import strong_keys, weak_keys
@@ -52,14 +58,6 @@ FREE_CORES = 1.5
 """Idle cores (by the 1-minute load average) without which two workers are not started unasked: the pool
 spends 15-30% more CPU in all than one process (pickling both ways, each worker warming its own mapper), so it
 pays only when both cores are ours; with the other core busy it was 10-40% slower (measured, same day)."""
-
-EMPTY: tuple[Any, ...] = (None, "", [], {})
-"""The values of a contact field that hold nothing."""
-
-
-def filled_fields(contact: Contact) -> tuple[str, ...]:
-    """Returns the names of the contact's fields that hold a value, in its order."""
-    return tuple(k for k, v in contact.items() if v not in EMPTY)
 
 CHUNK = 500
 """Records sent to a worker at a time."""

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from importer.dex.fields import FIELD_ORDER
 from importer.errors import UsageError
-from importer.model import Contact
+from importer.model import EMPTY, Contact
 from importer.report.failures import neutralise
 
 OUT_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".vcf": "vcard"}
@@ -98,7 +98,7 @@ _IN_COLUMNS = {"full_name", "first_name", "last_name", "company", "job_title", "
 
 def _other(contact: Contact) -> str:
     """Returns the fields no column holds (starred, keep-in-touch, custom fields...), as ``field: value``."""
-    rest = sorted((k for k in contact if k not in _IN_COLUMNS and contact[k] not in (None, "", [], {})),
+    rest = sorted((k for k in contact if k not in _IN_COLUMNS and contact[k] not in EMPTY),
                   key=lambda k: FIELD_ORDER.get(k, 999))
     return "; ".join(f"{k}: {_text(contact[k])}" for k in rest)
 
@@ -185,7 +185,7 @@ def _card(contact: Contact, labels: tuple[str, ...]) -> Any:
         card.add("geo").value = f"geo:{coordinates['latitude']},{coordinates['longitude']}"
     if labels:
         card.add("categories").value = list(labels)
-    for field in sorted((k for k in contact if k not in _IN_CARD and contact[k] not in (None, "", [], {})),
+    for field in sorted((k for k in contact if k not in _IN_CARD and contact[k] not in EMPTY),
                         key=lambda k: FIELD_ORDER.get(k, 999)):
         card.add("x-dex-" + field.replace("_", "-")).value = _text(contact[field])
     return card
