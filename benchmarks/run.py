@@ -1,8 +1,8 @@
 """Measures the importer against the bare cost of its own libraries, on the same generated files, and its
 upload against a rate-limited sandbox, and prints the ratios and whether each target holds.
 
-    .venv/bin/python benchmarks/run.py                  # about 6 minutes
-    .venv/bin/python benchmarks/run.py --sizes 10k,100k # the ratios at 100k too: about 8 minutes
+    .venv/bin/python benchmarks/run.py                  # about 12 minutes
+    .venv/bin/python benchmarks/run.py --sizes 10k,100k # the ratios at 100k too: a few minutes more
     .venv/bin/python benchmarks/run.py --quick          # about 2 minutes, rougher figures (its short uploads
                                                         # weigh the slow start three times as much)
 
