@@ -16,9 +16,6 @@ measure; this one agreed with it within about 1% on every row when it was writte
 from __future__ import annotations
 
 import argparse
-import heapq
-import math
-import random
 import statistics
 import sys
 from pathlib import Path
@@ -28,9 +25,10 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).
 from pacing import LIMITS  # noqa: E402
 
 from importer.sandbox import VirtualTime  # noqa: E402
-from importer.sandbox.faults import FixedWindow, TokenBucket  # noqa: E402
+from importer.sandbox.faults import rate_limiter  # noqa: E402
+from importer.sandbox.rehearse import rehearse_upload  # noqa: E402
 from importer.send.outcomes import SendPolicy  # noqa: E402
-from importer.send.pacing import Pacer, Slot  # noqa: E402
+from importer.send.pacing import Pacer  # noqa: E402
 
 
 def upload(limit: float, burst: int | None, window: float | None, jitter: float, requests: int, *, seed: int,
@@ -40,36 +38,10 @@ def upload(limit: float, burst: int | None, window: float | None, jitter: float,
     policy = SendPolicy()
     pace = Pacer(rate=policy.initial_rate, min_rate=policy.min_rate, max_rate=policy.max_rate, clock=vt.clock,
                  sleep=vt.sleep)
-    server: TokenBucket | FixedWindow
-    if window is not None:
-        server = FixedWindow(math.floor(limit * window + 1e-9), window, clock=vt.clock)
-    else:
-        server = TokenBucket(limit, burst or max(1, math.ceil(limit / 4)), clock=vt.clock)
-    rng, started = random.Random(seed), vt.clock()
-    # (time, worker, what: 0 asks for a slot, 1 reaches the limiter, 2 is answered, slot, wait or waited)
-    events: list[tuple[float, int, int, Slot | None, float]] = [(started, n, 0, None, 0.0) for n in range(workers)]
-    accepted = refused = 0
-    while accepted < requests:
-        at, n, what, slot, wait = heapq.heappop(events)
-        vt.sleep(at - vt.clock())
-        if what == 0:
-            got = pace.take(waited=bool(wait))
-            if isinstance(got, Slot):
-                heapq.heappush(events, (at + latency + rng.uniform(-jitter, jitter), n, 1, got, 0.0))
-            else:  # as Pacer.wait: sleeps of at most a quarter second
-                heapq.heappush(events, (at + max(1e-6, min(got - at, 0.25)), n, 0, None, 1.0))
-        elif what == 1:
-            heapq.heappush(events, (at + 0.003, n, 2, slot, server.take()))
-        else:
-            assert slot is not None
-            if wait:
-                refused += 1
-                pace.throttled(slot, max(1, math.ceil(wait)))
-            else:
-                accepted += 1
-                pace.answered(slot)
-            heapq.heappush(events, (at, n, 0, None, 0.0))
-    return vt.clock() - started, refused / (accepted + refused)
+    server = rate_limiter(limit, burst=burst, window=window, clock=vt.clock)
+    seconds, accepted, refused = rehearse_upload(pace, server, vt, requests, seed=seed, latency=latency,
+                                                 jitter=jitter, workers=workers)
+    return seconds, refused / (accepted + refused)
 
 
 def main() -> None:

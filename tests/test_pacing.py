@@ -13,6 +13,7 @@ import pytest
 
 from importer.sandbox import VirtualTime
 from importer.sandbox.faults import FixedWindow, TokenBucket
+from importer.sandbox.rehearse import rehearse_upload
 from importer.send.pacing import Pacer, Slot
 from importer.send.pacing_fit import _STEP, Cycle, bucket_fits, fit_bucket, fit_window
 
@@ -91,39 +92,6 @@ def tally_jittered(pace: Pacer, server: Server, vt: VirtualTime, seconds: float,
             pace.answered(slot)
         heapq.heappush(events, (at, n, None))
     return accepted, refused
-
-
-def upload_jittered(pace: Pacer, server: Server, vt: VirtualTime, requests: int, *, seed: int,
-                    latency: float = 0.1, jitter: float = 0.05, workers: int = 4) -> tuple[float, int]:
-    """Return (seconds, refused) for `requests` to be taken by `server` from `workers` sending through `pace`,
-    as benchmarks/pacing.py does in real time: each request reaches the server `latency` +- `jitter` (uniform)
-    after it left, is answered 3 ms later (a 429 with the sandbox's ``Retry-After: 1``), and a refused one goes
-    again."""
-    rng, started = random.Random(seed), vt.clock()
-    # (time, worker, what: 0 asks for a slot, 1 reaches the server, 2 is answered, slot, refused)
-    events: list[tuple[float, int, int, Slot | None, bool]] = [(started, n, 0, None, False) for n in range(workers)]
-    accepted = refused = 0
-    while accepted < requests:
-        at, n, what, slot, was = heapq.heappop(events)
-        vt.sleep(at - vt.clock())
-        if what == 0:
-            got = pace.take(waited=was)
-            if isinstance(got, Slot):
-                heapq.heappush(events, (at + latency + rng.uniform(-jitter, jitter), n, 1, got, False))
-            else:  # as Pacer.wait: sleeps of at most a quarter second
-                heapq.heappush(events, (at + max(1e-6, min(got - at, 0.25)), n, 0, None, True))
-        elif what == 1:
-            heapq.heappush(events, (at + 0.003, n, 2, slot, bool(server.take())))
-        else:
-            assert slot is not None
-            if was:
-                refused += 1
-                pace.throttled(slot, 1.0)
-            else:
-                accepted += 1
-                pace.answered(slot)
-            heapq.heappush(events, (at, n, 0, None, False))
-    return vt.clock() - started, refused
 
 
 def test_slow_start_doubles_every_quarter_second_at_most_fourfold_per_answer(virtual_time: VirtualTime) -> None:
@@ -338,9 +306,9 @@ def test_jittered_arrivals_cost_less_than_a_tenth_of_the_ideal_over_the_whole_up
     # held just under without more (before: 88% of the ideal on average at 20/s, 92% at 5/s)
     shares = []
     for seed in range(6):
-        seconds_taken, refused = upload_jittered(pacer(virtual_time), TokenBucket(limit, burst,
-                                                 clock=virtual_time.clock), virtual_time, int(limit * seconds),
-                                                 seed=seed)
+        seconds_taken, _, refused = rehearse_upload(pacer(virtual_time), TokenBucket(limit, burst,
+                                                    clock=virtual_time.clock), virtual_time,
+                                                    int(limit * seconds), seed=seed)
         shares.append(seconds / seconds_taken)
         assert refused < 0.05 * limit * seconds
     assert sum(shares) / len(shares) >= 0.9

@@ -144,6 +144,16 @@ class FixedWindow:
             return (index + 1) * self.window - now
 
 
+def rate_limiter(rate_limit: float, *, burst: int | None = None, window: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> TokenBucket | FixedWindow:
+    """Returns the limiter the sandbox enforces for `rate_limit` requests a second: a fixed window of `window`
+    seconds when given, else a token bucket holding `burst` tokens (a quarter second's worth by default)."""
+    if window is not None:
+        # a hair of tolerance, so that 20/s over 0.1 s is 2, not 1
+        return FixedWindow(math.floor(rate_limit * window + 1e-9), window, clock=clock)
+    return TokenBucket(rate_limit, burst or max(1, math.ceil(rate_limit / 4)), clock=clock)
+
+
 @dataclass
 class FaultStats:
     """Counters of what the sandbox answered, for tests and benchmarks."""
@@ -168,13 +178,8 @@ class FaultState:
         self._lock = threading.Lock()
         self._bucket: TokenBucket | FixedWindow | None = None
         self._jitter = random.Random(f"{faults.seed}:jitter")
-        if faults.rate_limit is not None and faults.window is not None:
-            # a hair of tolerance, so that 20/s over 0.1 s is 2, not 1
-            self._bucket = FixedWindow(math.floor(faults.rate_limit * faults.window + 1e-9), faults.window,
-                                       clock=clock)
-        elif faults.rate_limit is not None:
-            capacity = faults.burst or max(1, math.ceil(faults.rate_limit / 4))
-            self._bucket = TokenBucket(faults.rate_limit, capacity, clock=clock)
+        if faults.rate_limit is not None:
+            self._bucket = rate_limiter(faults.rate_limit, burst=faults.burst, window=faults.window, clock=clock)
 
     def _chance(self, kind: str, p: float, request: bytes) -> bool:
         """Return True with probability `p`, drawn from the seed, `kind`, `request` and its repeat count."""
