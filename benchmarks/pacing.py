@@ -110,6 +110,12 @@ class Limited:
         return self.of_ideal >= IDEAL_TARGET and self.refused < REFUSED_TARGET
 
 
+def row_name(limit: float, burst: int | None, window: float | None, jitter_ms: int) -> str:
+    """Return the name a row of `LIMITS` is printed under ("20/s, burst 5, ±50 ms")."""
+    name = f"{limit:g}/s, burst {burst}" if window is None else f"{limit:g}/s, {window:g} s window"
+    return name + (f", ±{jitter_ms} ms" if jitter_ms else "")
+
+
 def rate_limited(limit: float, seconds: float, *, burst: int | None = None, window: float | None = None,
                  jitter_ms: int = 0, batch_size: int, concurrency: int) -> Limited:
     """Return the figures of an upload meant to take about `seconds` at the limit (a token bucket holding
@@ -119,9 +125,7 @@ def rate_limited(limit: float, seconds: float, *, burst: int | None = None, wind
                contacts, batch_size=batch_size, concurrency=concurrency)
     ideal = limit * batch_size
     steady = f.steady_created / f.steady_seconds / ideal if f.steady_seconds > 0 else float("nan")
-    name = f"{limit:g}/s, burst {burst}" if window is None else f"{limit:g}/s, {window:g} s window"
-    name += f", ±{jitter_ms} ms" if jitter_ms else ""
-    return Limited(name, contacts, f.seconds, (f.requests - f.refused) / f.seconds, f.created / f.seconds / ideal,
+    return Limited(row_name(limit, burst, window, jitter_ms), contacts, f.seconds, (f.requests - f.refused) / f.seconds, f.created / f.seconds / ideal,
                    steady, f.refused / f.requests)
 
 
@@ -154,9 +158,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4, help="for the rate-limited runs (default 4)")
     parser.add_argument("--row", type=int, action="append", default=[], choices=range(1, len(LIMITS) + 1),
                         help="run only this rate-limited row (from 1, in the order printed; repeatable): "
-                        + "; ".join(f"{n}: {limit:g}/s " + (f"burst {burst}" if window is None else f"{window:g} s window")
-                                    + (f" +-{jitter} ms" if jitter else "")
-                                    for n, (limit, burst, window, jitter, _) in enumerate(LIMITS, 1)))
+                        + "; ".join(f"{n}: {row_name(*row[:4])}" for n, row in enumerate(LIMITS, 1)))
     parser.add_argument("--repeat", type=int, default=1, help="run the rate-limited rows this many times")
     parser.add_argument("--no-scaling", action="store_true", help="leave out the table without a rate limit")
     args = parser.parse_args()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
 
-from pacing import LIMITS  # noqa: E402
+from pacing import LIMITS, row_name  # noqa: E402
 
 from importer.sandbox import VirtualTime  # noqa: E402
 from importer.sandbox.faults import rate_limiter  # noqa: E402
@@ -58,9 +58,7 @@ def main() -> None:
         runs = [upload(limit, burst, window, jitter, int(limit * seconds), seed=seed, workers=args.concurrency)
                 for seed in range(args.seeds)]
         shares = [seconds / taken for taken, _ in runs]
-        name = f"{limit:g}/s, burst {burst}" if window is None else f"{limit:g}/s, {window:g} s window"
-        name += f", +-{jitter_ms} ms" if jitter_ms else ""
-        print(f"{number}: {name}: of ideal min {min(shares):.1%} mean {statistics.mean(shares):.1%}, "
+        print(f"{number}: {row_name(limit, burst, window, jitter_ms)}: of ideal min {min(shares):.1%} mean {statistics.mean(shares):.1%}, "
               f"answered 429 at most {max(r for _, r in runs):.1%} ({args.seeds} seeds)", flush=True)
 
 
